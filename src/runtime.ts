@@ -1,0 +1,18 @@
+/**
+ * What the HTTP layer and the CLI read from a running vigil. Everything is a function returning the
+ * latest value: nothing here does I/O, so a scrape or a /health call never touches Redis, Postgres or PM2.
+ */
+import type { Config } from './config/types';
+import type { Snapshot } from './snapshot';
+
+export interface Runtime {
+  config: Config;
+  version: string;
+  now(): number;
+  /** The latest snapshot; null until the first poll has completed. */
+  snapshot(): Snapshot | null;
+  /** Epoch ms of the poll loop's last tick; null before the first. */
+  lastTick(): number | null;
+  /** Removes secrets from text that is about to leave the process. */
+  scrub(text: string): string;
+}
