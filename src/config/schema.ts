@@ -4,6 +4,7 @@
  * the schema is built with, so the embedded default and a file that omits a key behave the same.
  */
 import { z } from 'zod';
+import { checkSqlProblem, remediationStatementProblem } from './check-sql';
 import { bool, cronExpression, duration, durationValue, nonNegativeInt, positiveInt, severity, size } from './fields';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,7 +49,13 @@ const pm2App = z.strictObject({
 
 const check = z.strictObject({
   schedule: cronExpression().optional(),
-  sql: z.string({ error: 'expected the SQL text of one SELECT' }).min(1, 'must not be empty'),
+  sql: z
+    .string({ error: 'expected the SQL text of one SELECT' })
+    .min(1, 'must not be empty')
+    .superRefine((sql, ctx) => {
+      const problem = checkSqlProblem(sql);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   alert: z
     .strictObject({ above: z.number().min(0).default(0), for: duration('0s'), severity: severity('warning') })
     .prefault({}),
@@ -56,7 +63,15 @@ const check = z.strictObject({
     .strictObject({
       mode: z.enum(REMEDIATION_MODES, { error: `expected one of ${REMEDIATION_MODES.join(', ')}` }).default('off'),
       maxRows: positiveInt().default(100),
-      statements: z.array(z.string().min(1)).default([]),
+      statements: z
+        .array(z.string({ error: 'expected the SQL text of one statement' }).min(1, 'must not be empty'))
+        .default([])
+        .superRefine((statements, ctx) => {
+          statements.forEach((statement, i) => {
+            const problem = remediationStatementProblem(statement, i);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [i] });
+          });
+        }),
     })
     .prefault({})
     .refine((r) => r.mode === 'off' || r.statements.length > 0, {
