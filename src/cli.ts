@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { checkCommand } from './commands/check';
 import { EXIT, ExitError } from './commands/common';
+import { remediateCommand } from './commands/remediate';
 import { startCommand } from './commands/start';
 import { validateCommand } from './commands/validate';
 import { waitHealthyCommand } from './commands/wait-healthy';
@@ -18,6 +19,8 @@ commands:
   validate                   validate the config; exit 0 valid, 2 invalid
   wait-healthy [--url URL] [--timeout 120s] [--token T]
                              wait until a running vigil's /health answers 200; exit 0 healthy, 1 not
+  remediate CHECK [--apply]  run one check's remediation once, a dry run unless --apply;
+                             exit 0 done, 1 failed, 2 config error or unknown check
 
 --config PATH defaults to $VIGIL_CONFIG, then ./vigil.yml, then the embedded default.
 `;
@@ -32,9 +35,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
-    allowPositionals: false,
+    allowPositionals: true,
     strict: true,
     options: {
       config: { type: 'string' },
@@ -42,8 +45,12 @@ async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       timeout: { type: 'string' },
       token: { type: 'string' },
+      apply: { type: 'boolean' },
     },
   });
+  // Only `remediate` takes an argument (the check's name).
+  const maxPositionals = command === 'remediate' ? 1 : 0;
+  if (positionals.length > maxPositionals) throw new ExitError(EXIT.config, `vigil: unexpected argument "${positionals[maxPositionals]}"\n\n${USAGE}`);
   switch (command) {
     case 'start':
       return startCommand(values.config);
@@ -53,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return validateCommand(values.config);
     case 'wait-healthy':
       return waitHealthyCommand({ url: values.url, timeout: values.timeout, token: values.token, configFile: values.config });
+    case 'remediate':
+      return remediateCommand(values.config, positionals[0], values.apply === true);
     default:
       throw new ExitError(EXIT.config, `vigil: unknown command "${command}"\n\n${USAGE}`);
   }

@@ -4,6 +4,7 @@ import { buildServer } from './http/server';
 import { createMetrics } from './http/metrics';
 import type { Logger } from './log';
 import { Poller } from './poller';
+import { Remediator } from './remediate/remediator';
 import type { Runtime } from './runtime';
 import { buildSources } from './sources';
 import { StateStore } from './state';
@@ -12,6 +13,8 @@ import { VERSION } from './version';
 
 export interface Daemon {
   runtime: Runtime;
+  /** Stuck-row remediation; null when Postgres is off. Its `onSummary` is where run summaries go. */
+  remediator: Remediator | null;
   /** The address the HTTP server listens on, e.g. http://127.0.0.1:9477. */
   url: string;
   stop(): Promise<void>;
@@ -32,6 +35,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       poller?.trigger();
     },
   });
+  const remediator = config.postgres.url !== '' ? new Remediator(config, logger) : null;
   poller = new Poller(sources, { intervalMs: config.poll.interval, timeoutMs: config.poll.timeout, logger, scrub });
   const activePoller = poller;
   const runtime: Runtime = {
@@ -41,8 +45,11 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     snapshot: () => activePoller.current(),
     lastTick: () => activePoller.lastTick,
     scrub,
+    ...(remediator ? { remediation: () => remediator.stats() } : {}),
   };
   poller.onSnapshot(() => state.flush());
+  // Remediation runs in the background after each check run that found rows; the poll never waits for it.
+  if (remediator) poller.onSnapshot((snapshot) => remediator.afterSnapshot(snapshot));
 
   const server = buildServer({ runtime, metrics: createMetrics(runtime), logger });
   try {
@@ -59,9 +66,11 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
 
   return {
     runtime,
+    remediator,
     url,
     async stop() {
       await activePoller.stop();
+      await remediator?.stop(); // each run finishes the row it is on, then stops
       const cut = setTimeout(() => server.server.closeAllConnections(), CLOSE_GRACE_MS);
       await server.close();
       clearTimeout(cut);

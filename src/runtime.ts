@@ -3,6 +3,7 @@
  * latest value: nothing here does I/O, so a scrape or a /health call never touches Redis, Postgres or PM2.
  */
 import type { Config } from './config/types';
+import type { RemediationStats } from './remediate/remediator';
 import type { Snapshot } from './snapshot';
 
 export interface Runtime {
@@ -15,4 +16,6 @@ export interface Runtime {
   lastTick(): number | null;
   /** Removes secrets from text that is about to leave the process. */
   scrub(text: string): string;
+  /** Rows remediated since start, per check and result; absent when Postgres is off. */
+  remediation?: () => RemediationStats;
 }

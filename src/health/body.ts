@@ -13,7 +13,7 @@ export interface HealthBody {
   sources: Record<string, { up: boolean; lastSuccess: string | null; error: string | null }>;
   apps: Record<string, { expected: number | null; online: number; status: string }>;
   queues: Record<string, { waiting: number; active: number; workers: number | null; paused: boolean; oldestWaitingSeconds: number }>;
-  checks: Record<string, { up: boolean; rows: number; error: string | null }>;
+  checks: Record<string, { up: boolean; rows: number; oldestSeconds: number | null; sampleIds: readonly string[]; error: string | null }>;
   alerts: unknown[];
 }
 
@@ -50,7 +50,7 @@ export function healthBody(runtime: Runtime, snapshot: Snapshot | null, status: 
     };
   }
   for (const c of Object.values(snapshot.checks?.checks ?? {})) {
-    body.checks[c.name] = { up: c.up, rows: c.rows, error: c.error };
+    body.checks[c.name] = { up: c.up, rows: c.rows, oldestSeconds: c.oldestSeconds === null ? null : Math.round(c.oldestSeconds), sampleIds: c.sampleIds, error: c.error };
   }
   return body;
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config/types';
 import type { Logger } from '../log';
 import type { Pm2ProcessEvent } from '../pm2/connection';
 import type { StateStore } from '../state';
+import { checksSource } from './checks';
 import { pm2Source } from './pm2';
 import type { AnySource } from './source';
 
@@ -16,5 +17,6 @@ export interface SourceDeps {
 export function buildSources(config: Config, deps: SourceDeps): AnySource[] {
   const sources: AnySource[] = [];
   if (config.pm2.enabled) sources.push(pm2Source(config, deps.onPm2Event));
+  if (config.postgres.url !== '') sources.push(checksSource(config, deps.logger));
   return sources;
 }
