@@ -133,6 +133,8 @@ export function configSchema(env: NodeJS.ProcessEnv) {
     postgres: z
       .strictObject({
         url: z.string().default(env.DATABASE_URL ?? ''),
+        /** The role remediation runs as; empty: the same as url. Lets checks run on a SELECT-only role. */
+        remediationUrl: z.string().default(''),
         statementTimeout: duration('2s'),
         checks: z.record(z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'check names use letters, digits, _ . : -'), check).default({}),
       })

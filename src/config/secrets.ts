@@ -4,7 +4,7 @@ import type { ParsedConfig } from './schema';
 /** Secret strings to scrub from every output: tokens, webhook URLs, and URL passwords. */
 export function collectSecrets(data: ParsedConfig): string[] {
   const secrets = [data.listen.token, data.alerts.slack.webhookUrl];
-  for (const url of [data.redis.url, data.postgres.url]) {
+  for (const url of [data.redis.url, data.postgres.url, data.postgres.remediationUrl]) {
     const password = urlPassword(url);
     if (password) secrets.push(password, encodeURIComponent(password));
   }

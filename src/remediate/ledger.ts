@@ -19,38 +19,60 @@ export function lockKey(check: string): number {
   return h | 0;
 }
 
-export const LEDGER_DDL = [
-  `CREATE SCHEMA IF NOT EXISTS ${LEDGER_SCHEMA}`,
-  `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (
+const CREATE_SCHEMA = `CREATE SCHEMA ${LEDGER_SCHEMA}`;
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (
     check_name    text        NOT NULL,
     row_id        text        NOT NULL,
     remediated_at timestamptz NOT NULL DEFAULT now(),
     db_user       text        NOT NULL DEFAULT current_user,
     host          text,
     PRIMARY KEY (check_name, row_id)
-  )`,
-];
+  )`;
 
-export async function ledgerExists(client: pg.ClientBase): Promise<boolean> {
-  const r = await client.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [LEDGER_TABLE]);
-  return r.rows[0]?.ok === true;
+/** What vigil's role can see of the ledger. From the catalogs, which every role may read (to_regclass needs USAGE on the schema). */
+export interface LedgerState {
+  schema: boolean;
+  table: boolean;
+  /** The role may read it (to leave out rows remediated before). */
+  readable: boolean;
+}
+
+export async function ledgerState(client: pg.ClientBase): Promise<LedgerState> {
+  const r = await client.query<LedgerState>(
+    `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema,
+            EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2) AS table,
+            false AS readable`,
+    [LEDGER_SCHEMA, 'vigil_remediations'],
+  );
+  const state = r.rows[0] ?? { schema: false, table: false, readable: false };
+  if (state.table) {
+    const p = await client.query<{ ok: boolean }>(
+      `SELECT has_schema_privilege($1, 'USAGE') AND has_table_privilege($2, 'SELECT') AS ok`,
+      [LEDGER_SCHEMA, LEDGER_TABLE],
+    );
+    state.readable = p.rows[0]?.ok === true;
+  }
+  return state;
 }
 
 /**
  * Creates the ledger on first use. Creators in several processes are serialised by a transaction-level
  * advisory lock (concurrent CREATE ... IF NOT EXISTS can still collide on the catalog's unique indexes).
- * When it exists already, nothing is asked of the database beyond looking: a role without CREATE works.
+ * Only what is missing is created, so a role that was given the schema (docs/remediation.md) needs no
+ * CREATE on the database, and a role that was given the table needs no CREATE at all.
  */
 export async function ensureLedger(client: pg.ClientBase): Promise<void> {
-  if (await ledgerExists(client)) return;
+  if ((await ledgerState(client)).table) return;
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK_SPACE]);
-    for (const ddl of LEDGER_DDL) await client.query(ddl);
+    const state = await ledgerState(client);
+    if (!state.schema) await client.query(CREATE_SCHEMA);
+    if (!state.table) await client.query(CREATE_TABLE);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw new Error(`cannot create the ledger ${LEDGER_TABLE} (grant CREATE on the database, or create it as shown in docs/remediation.md): ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot create the ledger ${LEDGER_TABLE} (see docs/remediation.md for the grants): ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -18,7 +18,7 @@ import { connectClient, isConnectionError, pgErrorText } from '../postgres/pg';
 import type { Snapshot } from '../snapshot';
 import { errorText, withDeadline } from '../util/deadline';
 import { makeScrubber } from '../util/scrub';
-import { ensureLedger, LEDGER_TABLE, ledgerExists, LOCK_SPACE, lockKey } from './ledger';
+import { ensureLedger, LEDGER_TABLE, ledgerState, LOCK_SPACE, lockKey } from './ledger';
 import { buildPlan, columnProblems, type RemediationPlan } from './plan';
 import { applyRow, ConnectionLostError, ROW_RESULTS, rowTimeouts, type RowOutcome, type RowResult } from './row';
 import { summaryText } from './summary';
@@ -110,7 +110,8 @@ export class Remediator {
     let locked = false;
     let broken = false;
     try {
-      client = await connectClient({ url: this.config.postgres.url, connectTimeoutMs: this.config.poll.timeout }, (err) =>
+      const url = this.config.postgres.remediationUrl || this.config.postgres.url;
+      client = await connectClient({ url, connectTimeoutMs: this.config.poll.timeout }, (err) =>
         this.logger.debug({ check, error: this.scrub(errorText(err)) }, 'remediation connection error'),
       );
       const c = client;
@@ -156,7 +157,8 @@ export class Remediator {
       const columns = (await describe(client, plan.body)).map((f) => f.name);
       const problems = columnProblems(plan, columns);
       if (problems.length > 0) throw new PlanError(problems.join('; '));
-      const excludeLedger = mode === 'apply' || (await ledgerExists(client));
+      // A dry run by a role that cannot read the ledger (or before it exists) lists rows done before too.
+      const excludeLedger = mode === 'apply' || (await ledgerState(client)).readable;
       const text = excludeLedger
         ? `SELECT vigil_q.* FROM ${wrap(plan.body)} WHERE NOT EXISTS (SELECT 1 FROM ${LEDGER_TABLE} l WHERE l.check_name = $2 AND l.row_id = vigil_q.id::text) LIMIT $1`
         : `SELECT vigil_q.* FROM ${wrap(plan.body)} LIMIT $1`;

@@ -15,6 +15,7 @@ import { Remediator } from '../../src/remediate/remediator';
 import { applyRow, rowTimeouts } from '../../src/remediate/row';
 import type { Runtime } from '../../src/runtime';
 import type { Snapshot } from '../../src/snapshot';
+import { checksSource } from '../../src/sources/checks';
 import { balances, CHECK, CLAIM, incidentCheck, REFUND, seedIncident, withClient } from '../helpers/incident';
 import { startPostgres, type PrivatePostgres } from '../helpers/stack';
 import { testConfig, testLogger } from '../helpers/vigil';
@@ -65,6 +66,7 @@ async function assertExactlyOnce(url: string, seeded: Awaited<ReturnType<typeof 
   assert.equal(await count(url, `${LEDGER_TABLE} WHERE check_name = '${CHECK}'`), seeded.stuckIds.length);
   assert.equal(await count(url, `avatar_generations WHERE id LIKE 'fresh-%' AND status = 'pending' AND "completedAt" IS NULL`), fresh);
   assert.equal(await count(url, `avatar_generations WHERE id LIKE 'done-%' AND status = 'completed'`), 10);
+  assert.equal(await count(url, `avatar_generations WHERE id LIKE 'gen-%' AND status = 'failed' AND "errorMessage" IS NOT NULL AND "completedAt" IS NOT NULL`), seeded.stuckIds.length);
   const after = await balances(url);
   for (const [user, start] of seeded.startBalance) {
     assert.equal(after.get(user), start + 10 * (seeded.stuckByUser.get(user) ?? 0), `balance of ${user}`);
@@ -266,3 +268,56 @@ async function waitUntil(check: () => Promise<boolean>, ms: number): Promise<voi
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The ```sql block that follows `<!-- NAME: ...` in docs/remediation.md. */
+function docSql(name: string): string {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'remediation.md'), 'utf8');
+  const at = doc.indexOf(`<!-- ${name}:`);
+  assert.ok(at >= 0, `docs/remediation.md has no ${name} block`);
+  const m = /```sql\n([\s\S]*?)```/.exec(doc.slice(at));
+  assert.ok(m, `no sql block after ${name}`);
+  return m[1]!;
+}
+
+test('the least-privilege roles of docs/remediation.md: the check role checks and dry-runs but cannot apply; the remediation role applies', async () => {
+  const url = await pgc.createDatabase();
+  const db = decodeURIComponent(new URL(url).pathname.slice(1));
+  const seeded = await seedIncident(url, { stuck: 30, users: 4, fresh: 3, completed: 10 });
+  await withClient(url, (c) => c.query(docSql('roles.sql').replace(/DATABASE app /g, `DATABASE "${db}" `)));
+  const as = (role: string, password: string) => url.replace('postgres@', `${role}:${password}@`);
+  const checkUrl = as('vigil_check', 'change-me');
+  const remediateUrl = as('vigil_remediate', 'change-me-too');
+
+  // The check role runs the check ...
+  const checkOnly = testConfig({ postgres: { url: checkUrl, checks: incidentCheck() } });
+  const src = checksSource(checkOnly, testLogger(checkOnly).logger);
+  try {
+    const { checks } = await src.poll(new AbortController().signal);
+    assert.deepEqual([checks[CHECK]!.up, checks[CHECK]!.rows], [true, 30]);
+  } finally {
+    await src.close();
+  }
+  // ... and can dry-run, but cannot apply: nothing is written.
+  const readOnly = new Remediator(checkOnly, testLogger(checkOnly).logger);
+  assert.equal((await readOnly.run(CHECK, 'dry-run')).counts.dry_run, 30);
+  const refused = await readOnly.run(CHECK, 'apply');
+  assert.equal(refused.status, 'failed');
+  assert.match(refused.error!, /permission denied for schema vigil/);
+  assert.equal(await count(url, `avatar_generations WHERE status = 'failed'`), 0);
+
+  // With remediationUrl, the same config applies as vigil_remediate, which creates the ledger in its schema.
+  const both = testConfig({ postgres: { url: checkUrl, remediationUrl: remediateUrl, checks: incidentCheck() } });
+  assert.ok(both.secrets.includes('change-me-too'), 'the remediation password is a secret');
+  const { logger, lines } = testLogger(both);
+  const report = await new Remediator(both, logger).run(CHECK, 'apply');
+  assert.equal(report.status, 'done', report.error ?? '');
+  assert.equal(report.counts.applied, 30);
+  await assertExactlyOnce(url, seeded, 3);
+  assert.ok(!lines.join('').includes('change-me-too'));
+
+  // After ledger-read.sql (as the ledger's owner), the check role's dry runs leave out what was done.
+  await withClient(remediateUrl, (c) => c.query(docSql('ledger-read.sql')));
+  await withClient(url, (c) => c.query(`UPDATE avatar_generations SET status = 'pending' WHERE id = 'gen-000003'`));
+  const dry = await readOnly.run(CHECK, 'dry-run');
+  assert.equal(dry.summary, `${CHECK} (dry run): nothing to remediate`);
+});
