@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
+import { startDaemon } from '../../src/daemon';
 import { createMetrics } from '../../src/http/metrics';
 import { LEDGER_TABLE } from '../../src/remediate/ledger';
 import { buildPlan } from '../../src/remediate/plan';
@@ -320,4 +321,36 @@ test('the least-privilege roles of docs/remediation.md: the check role checks an
   await withClient(url, (c) => c.query(`UPDATE avatar_generations SET status = 'pending' WHERE id = 'gen-000003'`));
   const dry = await readOnly.run(CHECK, 'dry-run');
   assert.equal(dry.summary, `${CHECK} (dry run): nothing to remediate`);
+});
+
+test('the daemon: a check run that finds stuck rows is remediated in the background; /metrics and /health show it', async () => {
+  const url = await pgc.createDatabase();
+  const seeded = await seedIncident(url, { stuck: 25, users: 5, fresh: 2, completed: 10 });
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-daemon-'));
+  const config = testConfig({
+    listen: { port: 0 },
+    poll: { interval: '1s', timeout: '1s' }, // generous: a shared CI machine must not make the source flap
+    stateFile: path.join(stateDir, 'state.json'),
+    postgres: { url, statementTimeout: '750ms', checks: { ...incidentCheck({ maxRows: 10 }), broken: { sql: 'SELECT id FROM nowhere' } } },
+  });
+  const { logger, lines } = testLogger(config, 'info');
+  const daemon = await startDaemon(config, logger);
+  try {
+    const summaries: string[] = [];
+    daemon.remediator!.onSummary = (text) => summaries.push(text);
+    await waitUntil(async () => (await count(url, `avatar_generations WHERE status = 'failed'`)) === 25, 20_000);
+    await assertExactlyOnce(url, seeded, 2);
+    await waitUntil(async () => /^vigil_check_rows\{check="stuck_avatar_generations"\} 0$/m.test(await (await fetch(`${daemon.url}/metrics`)).text()), 10_000);
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    assert.match(metrics, /^vigil_remediation_rows_total\{check="stuck_avatar_generations",result="applied"\} 25$/m);
+    assert.match(metrics, /^vigil_check_up\{check="broken"\} 0$/m);
+    assert.deepEqual(summaries.slice(0, 2), [`${CHECK}: applied 10 rows`, `${CHECK}: applied 10 rows`]);
+    const health = (await (await fetch(`${daemon.url}/health`)).json()) as { status: string; warnings: string[]; checks: Record<string, unknown> };
+    assert.equal(health.status, 'degraded');
+    assert.deepEqual(health.warnings, ['check broken: query failing (relation "nowhere" does not exist (SQLSTATE 42P01))']);
+    assert.deepEqual(health.checks[CHECK], { up: true, rows: 0, oldestSeconds: 0, sampleIds: [], error: null });
+    assert.equal(lines.filter((l) => l.includes('"msg":"remediation row"')).length, 25);
+  } finally {
+    await daemon.stop();
+  }
 });
