@@ -68,6 +68,7 @@ export function checksSource(config: Config, logger: Logger): ChecksSource {
         runCheckQuery(client, body, config.postgres.statementTimeout),
       );
       state = { name, up: true, error: null, ...r, durationMs: Date.now() - started, ranAt: Date.now() };
+      if (results.get(name)?.up === false) logger.info({ check: name }, 'check back up');
     } catch (err) {
       const error = scrub(pgErrorText(err));
       state = { name, up: false, error, rows: 0, oldestSeconds: null, durationMs: Date.now() - started, sampleIds: [], ranAt: Date.now() };
