@@ -21,10 +21,17 @@ export function createMetrics(runtime: Runtime): Metrics {
   openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as unknown as typeof Registry.PROMETHEUS_CONTENT_TYPE);
   for (const register of [text, openMetrics]) collectDefaultMetrics({ register });
   for (const area of AREAS) area([text, openMetrics], runtime);
+  // Scrapes that arrive while a render is running share it: 20 concurrent scrapers cost one render, not 20.
+  const inFlight = new Map<Registry, Promise<string>>();
   return {
     async render(accept) {
       const registry = accept?.includes('application/openmetrics-text') ? openMetrics : text;
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      let body = inFlight.get(registry);
+      if (!body) {
+        body = registry.metrics().finally(() => inFlight.delete(registry));
+        inFlight.set(registry, body);
+      }
+      return { contentType: registry.contentType, body: await body };
     },
   };
 }
