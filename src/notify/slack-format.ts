@@ -6,6 +6,7 @@
  * operator's configured `mention`.
  */
 import type { AlertEvent, Notification, Severity } from './types';
+import { formatDuration } from '../config/units';
 
 /** Slack's per-section text limit. */
 export const MAX_SECTION_CHARS = 3000;
@@ -50,21 +51,6 @@ export function cutText(text: string, max: number): string {
   return `${cut}…`;
 }
 
-/** "45s", "12m 5s", "3h 0m", "2d 4h": the two most significant units. */
-export function formatDuration(ms: number): string {
-  let s = Math.max(0, Math.floor(ms / 1000));
-  const parts: [number, string][] = [];
-  for (const [size, unit] of [[86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']] as const) {
-    parts.push([Math.floor(s / size), unit]);
-    s %= size;
-  }
-  const first = parts.findIndex(([v]) => v > 0);
-  if (first === -1) return '0s';
-  return parts
-    .slice(first, first + 2)
-    .map(([v, u]) => `${v}${u}`)
-    .join(' ');
-}
 
 /** Slack renders this in each reader's time zone; the ISO fallback is for clients that cannot. */
 function slackDate(ms: number): string {

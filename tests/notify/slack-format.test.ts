@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cutText, formatDuration, formatSlack, MAX_BLOCKS, MAX_SECTION_CHARS } from '../../src/notify/slack-format';
+import { formatDuration } from '../../src/config/units';
+import { cutText, formatSlack, MAX_BLOCKS, MAX_SECTION_CHARS } from '../../src/notify/slack-format';
 import { alert, notification, T0 } from '../helpers/notifications';
 
 type Section = { type: string; text: { type: string; text: string } };
