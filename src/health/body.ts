@@ -1,4 +1,5 @@
 /** The /health JSON body. Built field by field from the snapshot: nothing from PM2's env or the config's secrets. */
+import { windowJson } from '../alerts/maintenance';
 import type { Runtime } from '../runtime';
 import type { Snapshot, SourceName } from '../snapshot';
 import type { HealthStatus } from './types';
@@ -9,12 +10,12 @@ export interface HealthBody {
   time: string;
   reasons: string[];
   warnings: string[];
-  maintenance: null;
+  maintenance: { since: string; until: string; reason: string } | null;
   sources: Record<string, { up: boolean; lastSuccess: string | null; error: string | null }>;
   apps: Record<string, { expected: number | null; online: number; status: string }>;
   queues: Record<string, { waiting: number; active: number; workers: number | null; paused: boolean; oldestWaitingSeconds: number }>;
   checks: Record<string, { up: boolean; rows: number; error: string | null }>;
-  alerts: unknown[];
+  alerts: Array<{ alertname: string; subject: string; severity: string; state: string; since: string; summary: string; silenced: string | null }>;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -26,12 +27,12 @@ export function healthBody(runtime: Runtime, snapshot: Snapshot | null, status: 
     time: new Date(runtime.now()).toISOString(),
     reasons,
     warnings,
-    maintenance: null,
+    maintenance: windowJson(runtime.maintenance?.current() ?? null),
     sources: {},
     apps: {},
     queues: {},
     checks: {},
-    alerts: [],
+    alerts: (runtime.alerts?.() ?? []).map((a) => ({ ...a, since: new Date(a.since).toISOString() })),
   };
   if (!snapshot) return body;
   for (const [name, s] of Object.entries(snapshot.sources) as [SourceName, NonNullable<Snapshot['sources'][SourceName]>][]) {
