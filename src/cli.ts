@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { checkCommand } from './commands/check';
 import { EXIT, ExitError } from './commands/common';
 import { maintenanceCommand } from './commands/maintenance';
+import { notifyTestCommand } from './commands/notify-test';
 import { startCommand } from './commands/start';
 import { validateCommand } from './commands/validate';
 import { waitHealthyCommand } from './commands/wait-healthy';
@@ -22,11 +23,12 @@ commands:
   maintenance on --for 15m [--reason TEXT] | off | status [--url URL] [--token T]
                              open, close or show a running vigil's maintenance window (alerts are not
                              notified, the watchdog does not act); exit 0 done, 1 refused or unreachable
+  notify-test                send one test notification through the configured channel; exit 0 delivered, 1 not
 
 --config PATH defaults to $VIGIL_CONFIG, then ./vigil.yml, then the embedded default.
 `;
 
-const COMMANDS: readonly string[] = ['start', 'check', 'validate', 'wait-healthy', 'maintenance'];
+const COMMANDS: readonly string[] = ['start', 'check', 'validate', 'wait-healthy', 'maintenance', 'notify-test'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -67,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       return validateCommand(values.config);
     case 'wait-healthy':
       return waitHealthyCommand({ url: values.url, timeout: values.timeout, token: values.token, configFile: values.config });
+    case 'notify-test':
+      return notifyTestCommand({ configFile: values.config });
     case 'maintenance':
       return maintenanceCommand({ action: positionals[0], for: values.for, reason: values.reason, url: values.url, token: values.token, configFile: values.config });
     default:

@@ -5,6 +5,7 @@
 import type { MaintenanceControl } from './alerts/maintenance';
 import type { ActiveAlert } from './alerts/types';
 import type { Config } from './config/types';
+import type { NotifierStatus } from './notify/channel';
 import type { Snapshot } from './snapshot';
 
 export interface Runtime {
@@ -21,4 +22,6 @@ export interface Runtime {
   alerts?: () => readonly ActiveAlert[];
   /** The maintenance window; absent where no alert engine runs. */
   maintenance?: MaintenanceControl;
+  /** The notification channel and its outbox counters; absent where no notifier runs. */
+  notifier?: () => NotifierStatus;
 }

@@ -15,6 +15,13 @@ export interface HealthBody {
   apps: Record<string, { expected: number | null; online: number; status: string }>;
   queues: Record<string, { waiting: number; active: number; workers: number | null; paused: boolean; oldestWaitingSeconds: number }>;
   checks: Record<string, { up: boolean; rows: number; error: string | null }>;
+  notifier: {
+    channel: string;
+    queueLength: number;
+    sent: number;
+    dropped: number;
+    lastRejection: { status: number | null; detail: string; at: string } | null;
+  } | null;
   alerts: Array<{ alertname: string; subject: string; severity: string; state: string; since: string; summary: string; silenced: string | null }>;
 }
 
@@ -32,6 +39,7 @@ export function healthBody(runtime: Runtime, snapshot: Snapshot | null, status: 
     apps: {},
     queues: {},
     checks: {},
+    notifier: notifierJson(runtime),
     alerts: (runtime.alerts?.() ?? []).map((a) => ({ ...a, since: new Date(a.since).toISOString() })),
   };
   if (!snapshot) return body;
@@ -54,4 +62,19 @@ export function healthBody(runtime: Runtime, snapshot: Snapshot | null, status: 
     body.checks[c.name] = { up: c.up, rows: c.rows, error: c.error };
   }
   return body;
+}
+
+/** The channel and its outbox: a webhook that refuses for good (400/403/404/410) shows here. */
+function notifierJson(runtime: Runtime): HealthBody['notifier'] {
+  const status = runtime.notifier?.();
+  if (!status) return null;
+  const { stats } = status;
+  const r = stats.lastRejection;
+  return {
+    channel: status.channel,
+    queueLength: stats.queueLength,
+    sent: stats.sent,
+    dropped: stats.dropped,
+    lastRejection: r === null ? null : { status: r.status, detail: r.detail, at: new Date(r.at).toISOString() },
+  };
 }
