@@ -47,7 +47,7 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
   const activePoller = poller;
   const clock = systemClock;
   const notifier = createNotifier(config, { logger, clock, store: state });
-  const engine = new AlertEngine({ config, sink: notifier, store: state, clock, logger });
+  const engine = new AlertEngine({ config, sink: notifier, store: state, clock, logger, scrub });
   const runtime: Runtime = {
     config,
     version: VERSION,

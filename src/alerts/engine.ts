@@ -38,6 +38,8 @@ export interface EngineOptions {
   logger: Logger;
   /** The watchdog's hook: apps whose restart budget is spent, with a one-line reason. */
   gaveUp?: () => Readonly<Record<string, string>>;
+  /** Removes secrets from text built from data (error messages) before it is kept or sent. */
+  scrub?: (text: string) => string;
   newId?: () => string;
 }
 
@@ -67,7 +69,10 @@ export class AlertEngine implements MaintenanceControl {
     if (this.stopped) return;
     const now = this.now();
     this.restarts = advanceRestarts(this.restarts, snapshot.pm2, now);
-    const found = conditions({ snapshot, config: this.options.config, now, restarts: this.restarts, gaveUp: this.options.gaveUp?.() ?? {} });
+    const scrub = this.options.scrub ?? ((t: string) => t);
+    const found = conditions({ snapshot, config: this.options.config, now, restarts: this.restarts, gaveUp: this.options.gaveUp?.() ?? {} }).map(
+      (c) => ({ ...c, summary: scrub(c.summary) }),
+    );
     const before = this.book.alerts;
     const alerts = advanceAll(before, found, snapshot, now);
     this.logTransitions(before, alerts);
@@ -103,13 +108,14 @@ export class AlertEngine implements MaintenanceControl {
     const key = alertKey(alertname, subject);
     const alert = this.book.alerts[key];
     if (!alert) return this.addNote(line);
-    this.book.alerts[key] = { ...alert, actions: [...alert.actions, line].slice(-MAX_ACTIONS) };
+    this.book.alerts[key] = { ...alert, actions: [...alert.actions, this.options.scrub?.(line) ?? line].slice(-MAX_ACTIONS) };
     this.persist();
   }
 
   /** A free line (a remediation summary) that goes out in the next message, after `groupWait`. */
   addNote(text: string): void {
-    this.book = { ...this.book, notes: [...this.book.notes, { text, since: this.now() }].slice(-MAX_NOTES) };
+    const note = { text: this.options.scrub?.(text) ?? text, since: this.now() };
+    this.book = { ...this.book, notes: [...this.book.notes, note].slice(-MAX_NOTES) };
     this.apply(this.now());
   }
 

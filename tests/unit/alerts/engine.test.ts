@@ -2,8 +2,9 @@
 // maintenance, notes and actions. Polls are every 5 s; nothing sleeps.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { AlertEngine } from '../../../src/alerts/engine';
 import { Harness } from './harness';
-import { config } from './support';
+import { config, FakeClock, MemoryStore, RecordingSink, silentLogger, snapshot } from './support';
 
 const cfg = config({
   pm2: { apps: { worker: { instances: 1, restart: true }, api: { instances: 1 } }, watchdog: { grace: '15s' } },
@@ -161,4 +162,22 @@ test('crash loop: 5 restarts within 10 minutes fires at once', async () => {
   assert.deepEqual(h.messages, [[150 + 10, ['firing Pm2AppCrashLooping/worker'], []]]);
   await h.run(600, { procs: [{ name: 'worker', restarts: 5 }, { name: 'api', pmId: 1 }] });
   assert.deepEqual(h.messages[1]?.[1], ['resolved Pm2AppCrashLooping/worker']);
+});
+
+test('secrets in data (an error text) are scrubbed from summaries, actions and notes before they are kept or sent', async () => {
+  const c = config({ postgres: { url: 'postgres://u:pw-secret-1@h/d', checks: { a: { sql: 'SELECT 1' } } } });
+  const clock = new FakeClock();
+  const sink = new RecordingSink();
+  const store = new MemoryStore();
+  const engine = new AlertEngine({ config: c, sink, store, clock, logger: silentLogger, scrub: (t) => t.split('pw-secret-1').join('[redacted]') });
+  engine.onSnapshot(snapshot(c, { time: clock.now(), checks: [{ name: 'a', up: false, error: 'cannot connect to postgres://u:pw-secret-1@h/d' }] }));
+  await clock.advance(60_000);
+  engine.onSnapshot(snapshot(c, { time: clock.now(), checks: [{ name: 'a', up: false, error: 'cannot connect to postgres://u:pw-secret-1@h/d' }] }));
+  engine.addAction('CheckFailing', 'a', 'tried pw-secret-1');
+  engine.addNote('note pw-secret-1');
+  await clock.advance(20_000);
+  assert.equal(sink.sent.length, 1);
+  const text = JSON.stringify([sink.sent, store.get('alerts'), engine.active()]);
+  assert.ok(!text.includes('pw-secret-1'));
+  assert.match(text, /cannot connect to postgres:\/\/u:\[redacted\]@h\/d/);
 });

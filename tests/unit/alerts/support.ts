@@ -1,46 +1,16 @@
-/** Fixtures for the alert tests: a fake clock, a config, snapshots built from plain descriptions, a recording sink. */
+/** Fixtures for the alert tests: a config, snapshots built from plain descriptions, a recording sink. */
 import os from 'node:os';
 import assert from 'node:assert/strict';
 import { buildConfig } from '../../../src/config/load';
 import type { Config } from '../../../src/config/types';
-import type { Clock, Notification } from '../../../src/notify/types';
+import type { Notification } from '../../../src/notify/types';
 import type { CheckState, QueueState, Snapshot, SourceName, SourceState } from '../../../src/snapshot';
 import { buildPm2Data } from '../../../src/sources/pm2-map';
 import type { SectionStore } from '../../../src/alerts/engine';
 import pino from 'pino';
 
-/** A clock that moves only when told to; sleepers wake in time order as it passes them. */
-export class FakeClock implements Clock {
-  private sleepers: Array<{ at: number; resolve: () => void; signal: AbortSignal | undefined }> = [];
-  constructor(public time = Date.UTC(2026, 10, 29, 12, 0, 0)) {}
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(new Error('aborted'));
-      const entry = { at: this.time + ms, resolve, signal };
-      this.sleepers.push(entry);
-      signal?.addEventListener('abort', () => {
-        this.sleepers = this.sleepers.filter((s) => s !== entry);
-        reject(new Error('aborted'));
-      });
-    });
-  }
-  /** Moves time forward, waking each sleeper at its own time and letting its continuation run. */
-  async advance(ms: number): Promise<void> {
-    const end = this.time + ms;
-    for (;;) {
-      const next = this.sleepers.filter((s) => s.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.sleepers = this.sleepers.filter((s) => s !== next);
-      this.time = Math.max(this.time, next.at);
-      next.resolve();
-      for (let i = 0; i < 5; i++) await Promise.resolve();
-    }
-    this.time = end;
-  }
-}
+/** The project's fake clock (tests/helpers): time moves only when a test says so. */
+export { FakeClock } from '../../helpers/fake-clock';
 
 export function config(raw: Record<string, unknown> = {}): Config {
   const result = buildConfig(raw, { env: {}, baseDir: os.tmpdir(), file: null });
