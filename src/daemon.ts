@@ -1,11 +1,15 @@
 /** The composition root: builds every part from a Config, starts them, and stops them in order. */
+import { AlertEngine } from './alerts/engine';
 import type { Config } from './config/types';
 import { buildServer } from './http/server';
 import { createMetrics } from './http/metrics';
 import type { Logger } from './log';
+import { createNotifier } from './notify/channel';
+import { systemClock } from './notify/clock';
 import { Poller } from './poller';
 import type { Runtime } from './runtime';
 import { buildSources } from './sources';
+import type { AnySource } from './sources/source';
 import { StateStore } from './state';
 import { makeScrubber } from './util/scrub';
 import { VERSION } from './version';
@@ -19,12 +23,19 @@ export interface Daemon {
 
 /** Open keep-alive connections get this long after shutdown begins before they are cut. */
 const CLOSE_GRACE_MS = 500;
+/** A Slack request in flight at shutdown gets this long; what is left stays in the state file for the next start. */
+const NOTIFY_STOP_MS = 2_000;
 
-export async function startDaemon(config: Config, logger: Logger): Promise<Daemon> {
+export interface DaemonOptions {
+  /** Replaces the configured sources (tests drive the daemon with scripted sources). */
+  sources?: AnySource[];
+}
+
+export async function startDaemon(config: Config, logger: Logger, options: DaemonOptions = {}): Promise<Daemon> {
   const scrub = makeScrubber(config.secrets);
   const state = StateStore.load(config.stateFile, logger);
   let poller: Poller | null = null;
-  const sources = buildSources(config, {
+  const sources = options.sources ?? buildSources(config, {
     logger,
     state,
     onPm2Event: (e) => {
@@ -34,6 +45,9 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   });
   poller = new Poller(sources, { intervalMs: config.poll.interval, timeoutMs: config.poll.timeout, logger, scrub });
   const activePoller = poller;
+  const clock = systemClock;
+  const notifier = createNotifier(config, { logger, clock, store: state });
+  const engine = new AlertEngine({ config, sink: notifier, store: state, clock, logger, scrub });
   const runtime: Runtime = {
     config,
     version: VERSION,
@@ -41,8 +55,16 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     snapshot: () => activePoller.current(),
     lastTick: () => activePoller.lastTick,
     scrub,
+    alerts: () => engine.active(),
+    maintenance: engine,
+    notifier: () => notifier.status(),
   };
-  poller.onSnapshot(() => state.flush());
+  // Alerts first, then one write of the state file with the alert states and the outbox together.
+  poller.onSnapshot((snapshot) => engine.onSnapshot(snapshot));
+  poller.onSnapshot(() => {
+    notifier.persist();
+    return state.flush();
+  });
 
   const server = buildServer({ runtime, metrics: createMetrics(runtime), logger });
   try {
@@ -62,10 +84,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     url,
     async stop() {
       await activePoller.stop();
+      engine.stop();
       const cut = setTimeout(() => server.server.closeAllConnections(), CLOSE_GRACE_MS);
       await server.close();
       clearTimeout(cut);
       await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
+      await notifier.stop(NOTIFY_STOP_MS);
       await state.flush();
       logger.info('vigil stopped');
     },

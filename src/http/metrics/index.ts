@@ -4,10 +4,12 @@
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Runtime } from '../../runtime';
+import { registerAlertMetrics } from './alerts';
 import { registerCoreMetrics } from './core';
+import { registerNotifyMetrics } from './notify';
 import { registerPm2Metrics } from './pm2';
 
-const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = [registerCoreMetrics, registerPm2Metrics];
+const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = [registerCoreMetrics, registerPm2Metrics, registerAlertMetrics, registerNotifyMetrics];
 
 export interface Metrics {
   /** The exposition for an Accept header: OpenMetrics when the scraper asks for it. */
