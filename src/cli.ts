@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { checkCommand } from './commands/check';
 import { EXIT, ExitError } from './commands/common';
+import { maintenanceCommand } from './commands/maintenance';
+import { notifyTestCommand } from './commands/notify-test';
 import { remediateCommand } from './commands/remediate';
 import { startCommand } from './commands/start';
 import { validateCommand } from './commands/validate';
@@ -19,11 +21,17 @@ commands:
   validate                   validate the config; exit 0 valid, 2 invalid
   wait-healthy [--url URL] [--timeout 120s] [--token T]
                              wait until a running vigil's /health answers 200; exit 0 healthy, 1 not
+  maintenance on --for 15m [--reason TEXT] | off | status [--url URL] [--token T]
+                             open, close or show a running vigil's maintenance window (alerts are not
+                             notified, the watchdog does not act); exit 0 done, 1 refused or unreachable
+  notify-test                send one test notification through the configured channel; exit 0 delivered, 1 not
   remediate CHECK [--apply]  run one check's remediation once, a dry run unless --apply;
                              exit 0 done, 1 failed, 2 config error or unknown check
 
 --config PATH defaults to $VIGIL_CONFIG, then ./vigil.yml, then the embedded default.
 `;
+
+const COMMANDS: readonly string[] = ['start', 'check', 'validate', 'wait-healthy', 'maintenance', 'notify-test', 'remediate'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parseArgs({
     args: rest,
+    // Only `maintenance` (on/off/status) and `remediate` (the check) take a positional; every other command rejects one below.
     allowPositionals: true,
     strict: true,
     options: {
@@ -45,12 +54,17 @@ async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       timeout: { type: 'string' },
       token: { type: 'string' },
+      for: { type: 'string' },
+      reason: { type: 'string' },
       apply: { type: 'boolean' },
     },
   });
-  // Only `remediate` takes an argument (the check's name).
-  const maxPositionals = command === 'remediate' ? 1 : 0;
-  if (positionals.length > maxPositionals) throw new ExitError(EXIT.config, `vigil: unexpected argument "${positionals[maxPositionals]}"\n\n${USAGE}`);
+  const takes = command === 'maintenance' || command === 'remediate' ? 1 : 0;
+  if (COMMANDS.includes(command) && positionals.length > takes) throw new ExitError(EXIT.config, `vigil: unexpected argument "${positionals[takes]}"\n\n${USAGE}`);
+  for (const flag of ['for', 'reason'] as const) {
+    if (values[flag] !== undefined && command !== 'maintenance') throw new ExitError(EXIT.config, `vigil: --${flag} is only for "maintenance on"`);
+  }
+  if (values.apply !== undefined && command !== 'remediate') throw new ExitError(EXIT.config, 'vigil: --apply is only for "remediate"');
   switch (command) {
     case 'start':
       return startCommand(values.config);
@@ -60,6 +74,10 @@ async function main(argv: string[]): Promise<number> {
       return validateCommand(values.config);
     case 'wait-healthy':
       return waitHealthyCommand({ url: values.url, timeout: values.timeout, token: values.token, configFile: values.config });
+    case 'notify-test':
+      return notifyTestCommand({ configFile: values.config });
+    case 'maintenance':
+      return maintenanceCommand({ action: positionals[0], for: values.for, reason: values.reason, url: values.url, token: values.token, configFile: values.config });
     case 'remediate':
       return remediateCommand(values.config, positionals[0], values.apply === true);
     default:

@@ -1,19 +1,23 @@
 /** The composition root: builds every part from a Config, starts them, and stops them in order. */
+import { AlertEngine } from './alerts/engine';
 import type { Config } from './config/types';
 import { buildServer } from './http/server';
 import { createMetrics } from './http/metrics';
 import type { Logger } from './log';
+import { createNotifier } from './notify/channel';
+import { systemClock } from './notify/clock';
 import { Poller } from './poller';
 import { Remediator } from './remediate/remediator';
 import type { Runtime } from './runtime';
 import { buildSources } from './sources';
+import type { AnySource } from './sources/source';
 import { StateStore } from './state';
 import { makeScrubber } from './util/scrub';
 import { VERSION } from './version';
 
 export interface Daemon {
   runtime: Runtime;
-  /** Stuck-row remediation; null when Postgres is off. Its `onSummary` is where run summaries go. */
+  /** Stuck-row remediation; null when Postgres is off. Its summaries go to the alert engine (CheckRowsAbove). */
   remediator: Remediator | null;
   /** The address the HTTP server listens on, e.g. http://127.0.0.1:9477. */
   url: string;
@@ -22,12 +26,19 @@ export interface Daemon {
 
 /** Open keep-alive connections get this long after shutdown begins before they are cut. */
 const CLOSE_GRACE_MS = 500;
+/** A Slack request in flight at shutdown gets this long; what is left stays in the state file for the next start. */
+const NOTIFY_STOP_MS = 2_000;
 
-export async function startDaemon(config: Config, logger: Logger): Promise<Daemon> {
+export interface DaemonOptions {
+  /** Replaces the configured sources (tests drive the daemon with scripted sources). */
+  sources?: AnySource[];
+}
+
+export async function startDaemon(config: Config, logger: Logger, options: DaemonOptions = {}): Promise<Daemon> {
   const scrub = makeScrubber(config.secrets);
   const state = StateStore.load(config.stateFile, logger);
   let poller: Poller | null = null;
-  const sources = buildSources(config, {
+  const sources = options.sources ?? buildSources(config, {
     logger,
     state,
     onPm2Event: (e) => {
@@ -38,6 +49,9 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   const remediator = config.postgres.url !== '' ? new Remediator(config, logger) : null;
   poller = new Poller(sources, { intervalMs: config.poll.interval, timeoutMs: config.poll.timeout, logger, scrub });
   const activePoller = poller;
+  const clock = systemClock;
+  const notifier = createNotifier(config, { logger, clock, store: state });
+  const engine = new AlertEngine({ config, sink: notifier, store: state, clock, logger, scrub });
   const runtime: Runtime = {
     config,
     version: VERSION,
@@ -45,11 +59,26 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     snapshot: () => activePoller.current(),
     lastTick: () => activePoller.lastTick,
     scrub,
+    alerts: () => engine.active(),
+    maintenance: engine,
+    notifier: () => notifier.status(),
     ...(remediator ? { remediation: () => remediator.stats() } : {}),
   };
-  poller.onSnapshot(() => state.flush());
-  // Remediation runs in the background after each check run that found rows; the poll never waits for it.
-  if (remediator) poller.onSnapshot((snapshot) => remediator.afterSnapshot(snapshot));
+  // Alerts first, then one write of the state file with the alert states and the outbox together.
+  poller.onSnapshot((snapshot) => engine.onSnapshot(snapshot));
+  poller.onSnapshot(() => {
+    notifier.persist();
+    return state.flush();
+  });
+  if (remediator) {
+    // A run's summary rides on the check's CheckRowsAbove message (or goes out as a note when it is not active).
+    remediator.onSummary = (text, report) => engine.addAction('CheckRowsAbove', report.check, text);
+    // Remediation runs in the background after each check run that found rows; the poll never waits for it.
+    // Not during a maintenance window: rows that pile up while a worker is down on purpose are not stuck.
+    poller.onSnapshot((snapshot) => {
+      if (engine.current() === null) remediator.afterSnapshot(snapshot);
+    });
+  }
 
   const server = buildServer({ runtime, metrics: createMetrics(runtime), logger });
   try {
@@ -71,10 +100,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     async stop() {
       await activePoller.stop();
       await remediator?.stop(); // each run finishes the row it is on, then stops
+      engine.stop();
       const cut = setTimeout(() => server.server.closeAllConnections(), CLOSE_GRACE_MS);
       await server.close();
       clearTimeout(cut);
       await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
+      await notifier.stop(NOTIFY_STOP_MS);
       await state.flush();
       logger.info('vigil stopped');
     },

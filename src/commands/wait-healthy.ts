@@ -1,7 +1,7 @@
 /** `vigil wait-healthy`: the deploy gate. Polls a running vigil's /health until it answers 200, or gives up. */
-import { loadConfig } from '../config/load';
 import { parseDuration } from '../config/units';
 import { EXIT, ExitError } from './common';
+import { localTarget, parseUrlOption } from './target';
 
 export interface WaitOptions {
   url?: string | undefined;
@@ -34,21 +34,12 @@ export async function waitHealthyCommand(options: WaitOptions): Promise<number> 
 }
 
 function target(options: WaitOptions): { url: string; token: string } {
-  let token = options.token ?? process.env.VIGIL_TOKEN ?? '';
   if (options.url) {
-    try {
-      new URL(options.url);
-    } catch {
-      throw new ExitError(EXIT.config, `vigil: invalid --url "${options.url}"`);
-    }
-    return { url: options.url, token };
+    parseUrlOption(options.url);
+    return { url: options.url, token: options.token ?? process.env.VIGIL_TOKEN ?? '' };
   }
-  const loaded = loadConfig({ file: options.configFile });
-  if (!loaded.ok) throw new ExitError(EXIT.config, loaded.problems.map((p) => `vigil: config: ${p}`).join('\n'));
-  const { host, port } = loaded.config.listen;
-  if (!options.token && loaded.config.listen.token) token = loaded.config.listen.token;
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${reachable}:${port}/health`, token };
+  const { base, token } = localTarget(options);
+  return { url: `${base}/health`, token };
 }
 
 async function probe(url: string, token: string): Promise<{ healthy: boolean; detail: string }> {

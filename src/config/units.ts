@@ -25,17 +25,18 @@ export function parseSize(text: string): number | null {
   return unit === undefined ? null : Math.round(Number(m[1]) * unit);
 }
 
-/** "1h 2m 5s" style text for a duration in ms, for humans (logs, Slack, the CLI). */
+/** Human text for a duration: its two most significant units ("12m 5s", "3h 0m", "2d 4h"); "0s" below a second. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  let s = Math.floor(ms / 1000);
-  const parts: string[] = [];
-  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60]] as const) {
-    if (s >= size) {
-      parts.push(`${Math.floor(s / size)}${unit}`);
-      s %= size;
-    }
+  let s = Math.max(0, Math.floor(ms / 1000));
+  const parts: [number, string][] = [];
+  for (const [size, unit] of [[86_400, 'd'], [3_600, 'h'], [60, 'm'], [1, 's']] as const) {
+    parts.push([Math.floor(s / size), unit]);
+    s %= size;
   }
-  if (s > 0 || parts.length === 0) parts.push(`${s}s`);
-  return parts.slice(0, 2).join(' ');
+  const first = parts.findIndex(([v]) => v > 0);
+  if (first === -1) return '0s';
+  return parts
+    .slice(first, first + 2)
+    .map(([v, u]) => `${v}${u}`)
+    .join(' ');
 }

@@ -1,4 +1,5 @@
 /** The /health JSON body. Built field by field from the snapshot: nothing from PM2's env or the config's secrets. */
+import { windowJson } from '../alerts/maintenance';
 import type { Runtime } from '../runtime';
 import type { Snapshot, SourceName } from '../snapshot';
 import type { HealthStatus } from './types';
@@ -9,12 +10,19 @@ export interface HealthBody {
   time: string;
   reasons: string[];
   warnings: string[];
-  maintenance: null;
+  maintenance: { since: string; until: string; reason: string } | null;
   sources: Record<string, { up: boolean; lastSuccess: string | null; error: string | null }>;
   apps: Record<string, { expected: number | null; online: number; status: string }>;
   queues: Record<string, { waiting: number; active: number; workers: number | null; paused: boolean; oldestWaitingSeconds: number }>;
   checks: Record<string, { up: boolean; rows: number; oldestSeconds: number | null; sampleIds: readonly string[]; error: string | null }>;
-  alerts: unknown[];
+  notifier: {
+    channel: string;
+    queueLength: number;
+    sent: number;
+    dropped: number;
+    lastRejection: { status: number | null; detail: string; at: string } | null;
+  } | null;
+  alerts: Array<{ alertname: string; subject: string; severity: string; state: string; since: string; summary: string; silenced: string | null }>;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -26,12 +34,13 @@ export function healthBody(runtime: Runtime, snapshot: Snapshot | null, status: 
     time: new Date(runtime.now()).toISOString(),
     reasons,
     warnings,
-    maintenance: null,
+    maintenance: windowJson(runtime.maintenance?.current() ?? null),
     sources: {},
     apps: {},
     queues: {},
     checks: {},
-    alerts: [],
+    notifier: notifierJson(runtime),
+    alerts: (runtime.alerts?.() ?? []).map((a) => ({ ...a, since: new Date(a.since).toISOString() })),
   };
   if (!snapshot) return body;
   for (const [name, s] of Object.entries(snapshot.sources) as [SourceName, NonNullable<Snapshot['sources'][SourceName]>][]) {
@@ -53,4 +62,19 @@ export function healthBody(runtime: Runtime, snapshot: Snapshot | null, status: 
     body.checks[c.name] = { up: c.up, rows: c.rows, oldestSeconds: c.oldestSeconds === null ? null : Math.round(c.oldestSeconds), sampleIds: c.sampleIds, error: c.error };
   }
   return body;
+}
+
+/** The channel and its outbox: a webhook that refuses for good (400/403/404/410) shows here. */
+function notifierJson(runtime: Runtime): HealthBody['notifier'] {
+  const status = runtime.notifier?.();
+  if (!status) return null;
+  const { stats } = status;
+  const r = stats.lastRejection;
+  return {
+    channel: status.channel,
+    queueLength: stats.queueLength,
+    sent: stats.sent,
+    dropped: stats.dropped,
+    lastRejection: r === null ? null : { status: r.status, detail: r.detail, at: new Date(r.at).toISOString() },
+  };
 }

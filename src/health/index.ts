@@ -4,13 +4,13 @@
  * not alert `for` durations, so a deploy gate sees the truth at once. Rules are this table.
  */
 import type { Runtime } from '../runtime';
-import { checksFailing } from './checks';
+import { alertsFiring } from './alerts';
 import { pm2AppsDown } from './pm2';
 import { sourcesDown, staleSnapshot } from './sources';
 import type { HealthRule, HealthStatus } from './types';
 import { healthBody, type HealthBody } from './body';
 
-const RULES: readonly HealthRule[] = [sourcesDown, staleSnapshot, pm2AppsDown, checksFailing];
+const RULES: readonly HealthRule[] = [sourcesDown, staleSnapshot, pm2AppsDown, alertsFiring];
 
 export interface HealthVerdict {
   code: 200 | 503;

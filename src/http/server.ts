@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import { STALE_INTERVALS } from '../health/sources';
 import { hasValidToken } from './auth';
+import { registerMaintenanceRoutes } from './maintenance';
 import type { Metrics } from './metrics';
 
 export interface ServerDeps {
@@ -37,6 +38,8 @@ export function buildServer({ runtime, metrics, logger }: ServerDeps): FastifyIn
     const live = tick !== null && runtime.now() - tick <= STALE_INTERVALS * runtime.config.poll.interval;
     return reply.code(live ? 200 : 503).send({ status: live ? 'live' : 'stalled' });
   });
+
+  registerMaintenanceRoutes(app, runtime);
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
   app.setErrorHandler((thrown, request, reply) => {

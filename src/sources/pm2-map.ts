@@ -7,8 +7,9 @@ import type { RawPm2Process } from '../pm2/connection';
 /** The non-online statuses, most telling first: the one an app's verdict names. */
 const WORST_FIRST: readonly Pm2Status[] = ['errored', 'waiting_restart', 'stopped', 'stopping', 'launching', 'one_launch_status'];
 
-export function mapProcess(raw: RawPm2Process, now: number): Pm2Process | null {
-  const env = raw.pm2_env ?? {};
+export function mapProcess(raw: RawPm2Process | null, now: number): Pm2Process | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const env = raw.pm2_env !== null && typeof raw.pm2_env === 'object' ? raw.pm2_env : {};
   const name = typeof raw.name === 'string' ? raw.name : typeof env.name === 'string' ? env.name : null;
   const pmId = toNumber(raw.pm_id ?? env.pm_id);
   if (name === null || pmId === null) return null;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findPids, pidAlive, signalGroup } from './proc';
+import { findPids, pidAlive, signalGroup } from './pids';
 
 /** Env var put on every process we start; children inherit it, so strays are findable in /proc
  *  (together with their cwd: see findPids). */

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeStackDir, register, STACK_ENV, strayPids, unregister, type Resource } from './cleanup';
-import { pidAlive, run, signalGroup, waitFor, waitGone, type RunResult } from './proc';
+import { pidAlive, signalGroup } from './pids';
+import { run, waitFor, waitGone, type RunResult } from './proc';
 
 const CLI_TIMEOUT_MS = 30_000;
 const PM2_BIN = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2');

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { makeStackDir, register, STACK_ENV, unregister, type Resource } from './cleanup';
-import { freePort, findPids, pidAlive, requireBinary, run, signal, signalGroup, sleepSync, tail, waitFor } from './proc';
+import { findPids, pidAlive, signal, signalGroup } from './pids';
+import { freePort, requireBinary, run, sleepSync, tail, waitFor } from './proc';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -56,10 +57,10 @@ function runAs(): { uid?: number; gid?: number } {
 }
 
 class PostgresCluster implements PrivatePostgres, Resource {
+  private readonly user = runAs(); // first: if it throws, no temp dir was made
   readonly dir = makeStackDir('pg');
   private readonly data = path.join(this.dir, 'data');
   private readonly log = path.join(this.dir, 'postgres.log');
-  private readonly user = runAs();
   private child: ChildProcess | undefined;
   private exited = true;
   port = 0;

@@ -6,7 +6,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { makeStackDir, register, STACK_ENV, unregister, type Resource } from './cleanup';
-import { freePort, pidAlive, requireBinary, signal, tail, waitFor } from './proc';
+import { signal, pidAlive } from './pids';
+import { freePort, requireBinary, tail, waitFor } from './proc';
 
 const START_TIMEOUT_MS = 10_000;
 const EXIT_TIMEOUT_MS = 10_000;

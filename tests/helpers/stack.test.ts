@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { pidAlive, requireBinary, waitFor } from './proc';
+import { pidAlive } from './pids';
+import { requireBinary, waitFor } from './proc';
 import { fixtureApp, freePort, startPm2, startPostgres, startRedis, strayPids, type PrivatePm2, type PrivateRedis } from './stack';
 
 function quickRedis(url: string): Redis {
@@ -217,6 +218,20 @@ describe('pm2', () => {
 
     const restarts = async () => (await pm2.jlist()).find((p) => p.name === 'dies-later')?.pm2_env.restart_time ?? 0;
     await waitFor('dies-later to be restarted by pm2', async () => (await restarts()) >= 2, 15_000, 200);
+  });
+
+  test("pm2's programmatic API reaches the private daemon when PM2_HOME is set before import", async () => {
+    process.env.PM2_HOME = pm2.home; // pm2 reads it once, at load time
+    const api = (await import('pm2')).default;
+    const timeout = <T>(p: Promise<T>) =>
+      Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('pm2 API timed out')), 5000))]);
+    try {
+      await timeout(new Promise<void>((res, rej) => api.connect((err) => (err ? rej(err) : res()))));
+      const list = await timeout(new Promise<any[]>((res, rej) => api.list((err, l) => (err ? rej(err) : res(l)))));
+      assert.deepEqual(list.map((p) => p.name).sort(), ['crasher', 'dies-later', 'idle', 'worker']);
+    } finally {
+      api.disconnect();
+    }
   });
 
   test('killDaemon kills daemon and apps; revive starts an empty daemon', async () => {

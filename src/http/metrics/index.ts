@@ -4,11 +4,19 @@
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Runtime } from '../../runtime';
+import { registerAlertMetrics } from './alerts';
 import { registerCheckMetrics } from './checks';
 import { registerCoreMetrics } from './core';
+import { registerNotifyMetrics } from './notify';
 import { registerPm2Metrics } from './pm2';
 
-const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = [registerCoreMetrics, registerPm2Metrics, registerCheckMetrics];
+const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = [
+  registerCoreMetrics,
+  registerPm2Metrics,
+  registerCheckMetrics,
+  registerAlertMetrics,
+  registerNotifyMetrics,
+];
 
 export interface Metrics {
   /** The exposition for an Accept header: OpenMetrics when the scraper asks for it. */
@@ -22,10 +30,17 @@ export function createMetrics(runtime: Runtime): Metrics {
   openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as unknown as typeof Registry.PROMETHEUS_CONTENT_TYPE);
   for (const register of [text, openMetrics]) collectDefaultMetrics({ register });
   for (const area of AREAS) area([text, openMetrics], runtime);
+  // Scrapes that arrive while a render is running share it: 20 concurrent scrapers cost one render, not 20.
+  const inFlight = new Map<Registry, Promise<string>>();
   return {
     async render(accept) {
       const registry = accept?.includes('application/openmetrics-text') ? openMetrics : text;
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      let body = inFlight.get(registry);
+      if (!body) {
+        body = registry.metrics().finally(() => inFlight.delete(registry));
+        inFlight.set(registry, body);
+      }
+      return { contentType: registry.contentType, body: await body };
     },
   };
 }
