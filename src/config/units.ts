@@ -25,7 +25,7 @@ export function parseSize(text: string): number | null {
   return unit === undefined ? null : Math.round(Number(m[1]) * unit);
 }
 
-/** Human text for a duration: its two most significant units ("12m 5s", "3h 0m", "2d 4h"); "0s" below a second. */
+/** Human text for a duration: its two most significant units ("12m 5s", "3h", "2d 4h"); "0s" below a second. */
 export function formatDuration(ms: number): string {
   let s = Math.max(0, Math.floor(ms / 1000));
   const parts: [number, string][] = [];
@@ -37,6 +37,7 @@ export function formatDuration(ms: number): string {
   if (first === -1) return '0s';
   return parts
     .slice(first, first + 2)
+    .filter(([v], i) => i === 0 || v > 0)
     .map(([v, u]) => `${v}${u}`)
     .join(' ');
 }

@@ -34,7 +34,7 @@ describe('formatSlack', () => {
     assert.equal(header, '*2 firing, 1 resolved*');
     assert.ok(text.startsWith('2 firing, 1 resolved\n'), text);
     assert.match(first ?? '', /^:red_circle: \*QueueNoConsumer\* · avatar-generation — critical\n/);
-    assert.match(first ?? '', /firing since <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-11-01T09:00:00\.000Z> \(1m 0s\)/);
+    assert.match(first ?? '', /firing since <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-11-01T09:00:00\.000Z> \(1m\)/);
     assert.match(first ?? '', /\n12 waiting, no worker; avatar-generator-worker: not in PM2\n/);
     assert.match(first ?? '', /\n• started avatar-generator-worker \(attempt 1\/3\)$/);
     assert.match(second ?? '', /^:warning: \*QueueBacklog\* · emails — warning\n/);
@@ -157,7 +157,7 @@ describe('formatDuration', () => {
     assert.equal(formatDuration(0), '0s');
     assert.equal(formatDuration(45_999), '45s');
     assert.equal(formatDuration(725_000), '12m 5s');
-    assert.equal(formatDuration(3 * 3600_000 + 59_000), '3h 0m');
+    assert.equal(formatDuration(3 * 3600_000 + 59_000), '3h');
     assert.equal(formatDuration(2 * 86400_000 + 4 * 3600_000 + 7_000), '2d 4h');
     assert.equal(formatDuration(-5), '0s');
   });

@@ -14,7 +14,7 @@ const ROOT = resolve(__dirname, '..', '..');
 const RULES = 'alerts/vigil.rules.yml';
 const RULE_TESTS = 'alerts/vigil.rules.test.yml';
 const DASHBOARD = 'grafana/vigil-dashboard.json';
-const RUNBOOK = 'docs/runbook.md';
+const RUNBOOK = 'README.md';
 
 /** Runs promtool in the repository root; a missing binary fails the test, never skips it. */
 function promtool(args: string[]): { status: number | null; output: string } {
@@ -92,10 +92,10 @@ test('every rule has a promtool case where it fires and one where it does not', 
   }
 });
 
-test('docs/runbook.md has a heading for every rule and every catalog alert', () => {
-  const headings = new Set([...read(RUNBOOK).matchAll(/^## (\S+)\s*$/gm)].map((m) => m[1]));
+test('the README runbook has a heading for every rule and every catalog alert', () => {
+  const headings = new Set([...read(RUNBOOK).matchAll(/^### (\S+)\s*$/gm)].map((m) => m[1]));
   for (const alert of new Set([...rules().map((r) => r.alert), ...CATALOG_ALERTS])) {
-    assert.ok(headings.has(alert), `docs/runbook.md: no "## ${alert}"`);
+    assert.ok(headings.has(alert), `README.md: no "### ${alert}"`);
   }
 });
 
