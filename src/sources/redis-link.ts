@@ -36,13 +36,15 @@ export class RedisLink {
       disableClientInfo: true,
     });
     // Failures surface as rejected commands; without a listener ioredis prints "Unhandled error event".
-    client.on('error', () => undefined);
+    // The event carries the cause (ECONNREFUSED, WRONGPASS) that connect() reports as "Connection is closed.".
+    let cause: unknown = null;
+    client.on('error', (err: unknown) => (cause ??= err));
     this.client = client;
     try {
       await client.connect();
     } catch (err) {
       this.reset();
-      throw new Error(`cannot connect to ${redactUrl(this.options.url)}: ${errorText(err)}`, { cause: err });
+      throw new Error(`cannot connect to ${redactUrl(this.options.url)}: ${errorText(cause ?? err)}`, { cause: cause ?? err });
     }
     return client;
   }

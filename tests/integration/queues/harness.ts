@@ -74,9 +74,9 @@ export function makeVigil(config: Config, opts: { pm2?: Pm2Data } = {}): TestVig
 /** The HTTP app over a test vigil (inject only). */
 export const server = (v: TestVigil) => buildServer({ runtime: v.runtime, metrics: v.metrics, logger: createLogger({ level: 'silent', secrets: [] }) });
 
-/** A plain client for arranging and inspecting the private Redis. */
+/** A plain client for arranging and inspecting the private Redis; it reconnects after the server restarts. */
 export function admin(url: string): Redis {
-  const c = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  const c = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 100, connectTimeout: 2000 });
   c.on('error', () => undefined);
   return c;
 }

@@ -2,7 +2,7 @@
 // workers, oldest waiting job, finished counters across a restart, discovery, and never writing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FlowProducer, Queue, Worker, type Job } from 'bullmq';
+import { FlowProducer, Queue, Worker, type Job, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startRedis, type PrivateRedis } from '../../helpers/stack';
 import { waitFor } from '../../helpers/proc';
@@ -24,7 +24,7 @@ after(async () => {
   await redis.stop();
 });
 
-function queue(name: string, opts: Partial<ConstructorParameters<typeof Queue>[1]> = {}): Queue {
+function queue(name: string, opts: Omit<QueueOptions, 'connection'> = {}): Queue {
   const q = new Queue(name, { connection, ...opts });
   closers.push(() => q.close());
   return q;
