@@ -1,11 +1,14 @@
 /**
- * The Redis reads of one queue poll, all read-only and pipelined: SCAN for discovery, then one pipeline
- * for every queue's counts, paused flag, oldest-job candidates and stream position plus one `CLIENT LIST`
- * and one `XREAD` over every stream, then a second (and rarely a third) pipeline for job timestamps and
- * further pages of events. Key layout of bullmq 6 (`<prefix>:<queue>:<type>`); see field-notes.md.
+ * The Redis reads of one queue poll, all read-only: SCAN for discovery, then one pipeline with every
+ * queue's counts, paused flag, oldest waiting job and stream position (one read-only script per chunk of
+ * queues, queues-script.ts), one `CLIENT LIST` and one `XREAD` over every stream; further pipelines only
+ * for more pages of events. Where scripts are refused, the per-queue reads are plain pipelined commands
+ * and the job timestamps take one or two more pipelines. Key layout of bullmq 6
+ * (`<prefix>:<queue>:<type>`); see field-notes.md.
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import { ReplyError, type ChainableCommander, type Redis } from 'ioredis';
 import type { QueueJobState } from '../snapshot';
+import { addScriptReads, parseScriptRead } from './queues-script';
 import { compareStreamIds, streamIdTime, type FinishedEvent } from './queues-streams';
 
 /** Events read per stream per request, and in total per poll (the rest is read by the next poll). */
@@ -37,10 +40,12 @@ export interface QueueRead {
   name: string;
   counts: Record<QueueJobState, number>;
   paused: boolean;
-  /** Candidates for the oldest waiting job: the tail of `wait`, the head of `prioritized`. */
+  /** Commands path only — candidates for the oldest waiting job: the tail of `wait`, the head of `prioritized`. */
   candidates: string[];
-  /** The lowest priority band when `prioritized` holds more than one (its head is another candidate). */
+  /** Commands path only — the lowest priority band when `prioritized` holds more than one (its head is another candidate). */
   lowestBand: number | null;
+  /** Epoch ms since when the oldest waiting job waits (script path; the commands path fills it later). */
+  waitingSince: number | null;
   /** First id in the stream (gap check), or the last id when the stream is first seen; null when empty. */
   streamEdge: string | null;
   /** Set when one of the queue's keys has another type (not a bullmq queue): the queue is skipped. */
@@ -64,27 +69,50 @@ export interface StreamPage {
 
 const PER_QUEUE = 12;
 
-/** One pipeline: every queue's counts and candidates, one CLIENT LIST, one XREAD over every known cursor. */
-export async function readFirstRound(client: Redis, prefix: string, names: readonly string[], cursors: ReadonlyMap<string, string | null>): Promise<FirstRound> {
+/**
+ * One pipeline: every queue's reads (script, or plain commands when `useScript` is false), one CLIENT
+ * LIST, one XREAD over every known cursor. With the script refused by the server (Redis < 7, ACL), returns
+ * `scriptRefused` instead, and the caller reads again with plain commands.
+ */
+export async function readFirstRound(
+  client: Redis, prefix: string, names: readonly string[], cursors: ReadonlyMap<string, string | null>, useScript: boolean,
+): Promise<FirstRound | { scriptRefused: Error }> {
   const p = client.pipeline();
-  for (const name of names) {
-    const k = (type: string) => key(prefix, name, type);
-    p.llen(k('wait')).llen(k('active')).zcard(k('delayed')).zcard(k('prioritized')).zcard(k('waiting-children'));
-    p.zcard(k('completed')).zcard(k('failed')).hexists(k('meta'), 'paused').lindex(k('wait'), -1);
-    p.zrange(k('prioritized'), '0', '0', 'WITHSCORES').zrange(k('prioritized'), '-1', '-1', 'WITHSCORES');
-    if (cursors.get(name)) p.xrange(k('events'), '-', '+', 'COUNT', 1);
-    else p.xrevrange(k('events'), '+', '-', 'COUNT', 1);
-  }
+  const edge = (name: string) => (cursors.get(name) ? 'first' : 'last');
+  const perQueueReplies = useScript ? addScriptReads(p, prefix, names, edge) : addCommandReads(p, prefix, names, edge);
   p.call('CLIENT', 'LIST');
   const reading = names.filter((n) => cursors.get(n));
   if (reading.length > 0) addXread(p, reading.map((n) => [key(prefix, n, 'events'), cursors.get(n)!]));
   const replies = await exec(p);
 
-  const queues = names.map((name, i) => parseQueue(name, replies.slice(i * PER_QUEUE, (i + 1) * PER_QUEUE)));
-  const clientReply = replies[names.length * PER_QUEUE]!;
+  let queues: QueueRead[];
+  if (useScript) {
+    const refused: Error | null | undefined = replies.slice(0, perQueueReplies).find(([err]) => err)?.[0];
+    // A reply from the server (not a dead connection or a timeout) that is not a passing server state.
+    if (refused && refused instanceof ReplyError && !/^(BUSY|LOADING|OOM|MASTERDOWN|TRYAGAIN)\b/.test(refused.message)) {
+      return { scriptRefused: refused };
+    }
+    const results = replies.slice(0, perQueueReplies).flatMap((r) => value(r) as unknown[]);
+    queues = names.map((name, i) => parseScriptRead(name, results[i]));
+  } else {
+    queues = names.map((name, i) => parseQueue(name, replies.slice(i * PER_QUEUE, (i + 1) * PER_QUEUE)));
+  }
+  const clientReply = replies[perQueueReplies]!;
   const clientList = clientReply[0] ? { error: clientReply[0] } : { list: String(clientReply[1]) };
-  const events = reading.length > 0 ? parseXread(value(replies[names.length * PER_QUEUE + 1]!)) : new Map<string, StreamPage>();
+  const events = reading.length > 0 ? parseXread(value(replies[perQueueReplies + 1]!)) : new Map<string, StreamPage>();
   return { queues, clientList, events };
+}
+
+function addCommandReads(p: ChainableCommander, prefix: string, names: readonly string[], edge: (name: string) => 'first' | 'last'): number {
+  for (const name of names) {
+    const k = (type: string) => key(prefix, name, type);
+    p.llen(k('wait')).llen(k('active')).zcard(k('delayed')).zcard(k('prioritized')).zcard(k('waiting-children'));
+    p.zcard(k('completed')).zcard(k('failed')).hexists(k('meta'), 'paused').lindex(k('wait'), -1);
+    p.zrange(k('prioritized'), '0', '0', 'WITHSCORES').zrange(k('prioritized'), '-1', '-1', 'WITHSCORES');
+    if (edge(name) === 'first') p.xrange(k('events'), '-', '+', 'COUNT', 1);
+    else p.xrevrange(k('events'), '+', '-', 'COUNT', 1);
+  }
+  return names.length * PER_QUEUE;
 }
 
 function parseQueue(name: string, r: Reply[]): QueueRead {
@@ -95,6 +123,7 @@ function parseQueue(name: string, r: Reply[]): QueueRead {
     paused: false,
     candidates: [],
     lowestBand: null,
+    waitingSince: null,
     streamEdge: null,
     wrongType: wrong?.[0]?.message ?? null,
   };

@@ -28,6 +28,7 @@ export function queuesSource(config: Config, deps: QueuesSourceDeps): Source<'re
   const prefix = config.redis.prefix;
   const now = deps.now ?? Date.now;
   const warned = new Set<string>();
+  let useScript = true;
   const rulesOf = (queue: string): QueueRules => config.queues.list[queue] ?? config.queues.defaults;
   const stream = (queue: string) => key(prefix, queue, 'events');
 
@@ -36,7 +37,13 @@ export function queuesSource(config: Config, deps: QueuesSourceDeps): Source<'re
     const names = new Set(Object.keys(config.queues.list));
     if (config.queues.discover) for (const name of await discoverQueues(client, prefix)) names.add(name);
     const cursors = new Map([...names].map((n) => [n, book.cursor(stream(n))]));
-    const first = await readFirstRound(client, prefix, [...names], cursors);
+    let first = await readFirstRound(client, prefix, [...names], cursors, useScript);
+    if ('scriptRefused' in first) {
+      deps.logger.warn({ error: first.scriptRefused.message }, 'read-only Lua script refused by Redis; reading queues with plain commands (more CPU per poll)');
+      useScript = false;
+      first = await readFirstRound(client, prefix, [...names], cursors, false);
+      if ('scriptRefused' in first) throw first.scriptRefused; // not reachable: the commands path never reports it
+    }
 
     const queues = first.queues.filter((q) => {
       if (!q.wrongType) return true;
@@ -44,7 +51,10 @@ export function queuesSource(config: Config, deps: QueuesSourceDeps): Source<'re
       warned.add(q.name);
       return false;
     });
-    const [since, pages] = await Promise.all([oldestWaitingSince(client, queues), readAllEvents(client, first.events)]);
+    const [since, pages] = await Promise.all([
+      useScript ? new Map(queues.map((q) => [q.name, q.waitingSince])) : oldestWaitingSince(client, queues),
+      readAllEvents(client, first.events),
+    ]);
 
     const reads: StreamRead[] = [];
     for (const q of queues) {
@@ -85,14 +95,14 @@ export function queuesSource(config: Config, deps: QueuesSourceDeps): Source<'re
     return { queues: result, workersUnknownReason: unknown };
   }
 
-  /** Epoch ms since when each queue's oldest waiting job has waited (absent when none waits). */
-  async function oldestWaitingSince(client: Awaited<ReturnType<RedisLink['ready']>>, queues: readonly QueueRead[]): Promise<Map<string, number>> {
+  /** Commands path: epoch ms since when each queue's oldest waiting job has waited (absent when none waits). */
+  async function oldestWaitingSince(client: Awaited<ReturnType<RedisLink['ready']>>, queues: readonly QueueRead[]): Promise<Map<string, number | null>> {
     const banded = queues.filter((q) => q.lowestBand !== null);
     const heads = banded.length > 0 ? await readLowestBandHeads(client, prefix, banded) : [];
     const jobs = queues.flatMap((q) => q.candidates.map((id) => ({ queue: q.name, id })));
     heads.forEach((id, i) => id !== null && jobs.push({ queue: banded[i]!.name, id }));
     const times = await readWaitingSince(client, prefix, jobs);
-    const oldest = new Map<string, number>();
+    const oldest = new Map<string, number | null>();
     jobs.forEach((j, i) => {
       const t = times[i];
       if (t !== null && t !== undefined) oldest.set(j.queue, Math.min(oldest.get(j.queue) ?? Infinity, t));
@@ -121,13 +131,13 @@ export function queuesSource(config: Config, deps: QueuesSourceDeps): Source<'re
   return {
     name: 'redis',
     async poll(signal) {
-      let done = false;
       // Abandoned at the deadline: drop the connection so nothing stale is left in flight for the next poll.
-      signal.addEventListener('abort', () => done || link.reset(), { once: true });
+      const abandon = () => link.reset();
+      signal.addEventListener('abort', abandon, { once: true });
       try {
         return await poll();
       } finally {
-        done = true;
+        signal.removeEventListener('abort', abandon);
       }
     },
     close: () => link.close(),

@@ -237,3 +237,52 @@ describe('discovery and never writing', () => {
     assert.deepEqual(writes(await stats()), writesBefore, 'no write command ran during the polls');
   });
 });
+
+describe('read paths', () => {
+  test('scripts refused (ACL without @scripting): same data from plain commands, said once in the log', async () => {
+    const name = uniq('fallback');
+    const q = queue(name);
+    await q.add('old', {}, { timestamp: Date.now() - 200_000 });
+    await q.add('new', {});
+    await q.add('urgent', {}, { priority: 1 });
+    await q.add('starved', {}, { priority: 9, timestamp: Date.now() - 400_000 });
+    await q.add('later', {}, { delay: 3_600_000 });
+    const list = { queues: { discover: false, list: { [name]: {} } } };
+    const scripted = vigil(list);
+    const url = await redis.addUser('noscript', 'noscript-pw', '~* &* +@all -@scripting');
+    const plain = makeVigil(makeConfig({ redis: { url }, poll: { interval: '5s', timeout: '2s' }, ...list }));
+    closers.push(() => plain.close());
+
+    for (let i = 0; i < 2; i++) {
+      const [a, b] = [(await scripted.poll()).queues[name]!, (await plain.poll()).queues[name]!];
+      assert.ok(Math.abs(a.oldestWaitingSeconds - b.oldestWaitingSeconds) < 2, `${a.oldestWaitingSeconds} vs ${b.oldestWaitingSeconds}`);
+      assert.ok(a.oldestWaitingSeconds >= 400 && a.oldestWaitingSeconds < 410, `the starved band's head: ${a.oldestWaitingSeconds}`);
+      assert.deepEqual({ ...a, oldestWaitingSeconds: 0 }, { ...b, oldestWaitingSeconds: 0 });
+      assert.deepEqual(a.counts, { waiting: 2, active: 0, delayed: 1, prioritized: 2, waiting_children: 0, completed: 0, failed: 0 });
+    }
+    assert.equal(plain.logs.filter((l) => l.includes('read-only Lua script refused')).length, 1, plain.logs.join('\n'));
+    assert.equal(scripted.logs.filter((l) => l.includes('script')).length, 0, scripted.logs.join('\n'));
+  });
+
+  test('keys that are not a bullmq queue are skipped with one warning; the other queues are still read', async () => {
+    const good = uniq('good');
+    await queue(good).add('x', {});
+    const bad = uniq('not-a-queue');
+    await db.hset(`bull:${bad}:meta`, 'x', '1');
+    await db.set(`bull:${bad}:wait`, 'a string, not a list');
+    for (const mode of ['script', 'commands'] as const) {
+      const v = mode === 'script'
+        ? vigil({ queues: { discover: true } })
+        : makeVigil(makeConfig({ redis: { url: await redis.addUser('plain', 'plain-pw', '~* &* +@all -@scripting') }, queues: { discover: true } }));
+      if (mode === 'commands') closers.push(() => v.close());
+      for (let i = 0; i < 2; i++) {
+        const d = await v.poll();
+        assert.equal(d.queues[bad], undefined, mode);
+        assert.equal(d.queues[good]!.counts.waiting, 1, mode);
+      }
+      const warnings = v.logs.filter((l) => l.includes('not a bullmq queue') && l.includes(bad));
+      assert.equal(warnings.length, 1, `${mode}: ${v.logs.join('\n')}`);
+      assert.match(warnings[0]!, /WRONGTYPE/);
+    }
+  });
+});
