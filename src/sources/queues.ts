@@ -8,9 +8,10 @@ import type { Logger } from '../log';
 import type { QueueState, QueuesData } from '../snapshot';
 import type { StateStore } from '../state';
 import {
-  discoverQueues, EVENTS_PER_POLL, key, readFirstRound, readLowestBandHeads, readMoreEvents, readWaitingSince, streamGap,
+  EVENTS_PER_POLL, key, readFirstRound, readLowestBandHeads, readMoreEvents, readWaitingSince, streamGap,
   type QueueRead, type StreamPage,
 } from './queues-read';
+import { QueueDiscovery } from './queues-discovery';
 import { StreamBook, type StreamRead } from './queues-streams';
 import { countWorkers, workersUnknownReason } from './queues-workers';
 import { RedisLink } from './redis-link';
@@ -25,6 +26,7 @@ export interface QueuesSourceDeps {
 export function queuesSource(config: Config, deps: QueuesSourceDeps): Source<'redis'> {
   const link = new RedisLink({ url: config.redis.url, timeoutMs: config.poll.timeout });
   const book = new StreamBook(deps.state, deps.logger);
+  const discovery = new QueueDiscovery(config.redis.prefix);
   const prefix = config.redis.prefix;
   const now = deps.now ?? Date.now;
   const warned = new Set<string>();
@@ -35,7 +37,7 @@ export function queuesSource(config: Config, deps: QueuesSourceDeps): Source<'re
   async function poll(): Promise<QueuesData> {
     const client = await link.ready();
     const names = new Set(Object.keys(config.queues.list));
-    if (config.queues.discover) for (const name of await discoverQueues(client, prefix)) names.add(name);
+    if (config.queues.discover) for (const name of await discovery.names(client)) names.add(name);
     const cursors = new Map([...names].map((n) => [n, book.cursor(stream(n))]));
     let first = await readFirstRound(client, prefix, [...names], cursors, useScript);
     if ('scriptRefused' in first) {

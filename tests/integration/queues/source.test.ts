@@ -6,6 +6,7 @@ import { FlowProducer, Queue, Worker, type Job, type QueueOptions } from 'bullmq
 import type { Redis } from 'ioredis';
 import { startRedis, type PrivateRedis } from '../../helpers/stack';
 import { waitFor } from '../../helpers/proc';
+import { QueueDiscovery, SCAN_CALLS_PER_POLL, SCAN_COUNT } from '../../../src/sources/queues-discovery';
 import { admin, makeConfig, makeVigil, pollUntil, uniq, type TestVigil } from './harness';
 
 let redis: PrivateRedis;
@@ -218,6 +219,39 @@ describe('discovery and never writing', () => {
     const d = await pollUntil(v, 'the new queue', (x) => x.queues[late] !== undefined);
     assert.equal(d.queues[late]!.counts.waiting, 1);
     assert.ok(d.queues['legacy:with:colons'], Object.keys(d.queues).join(', '));
+  });
+
+  test('discovery over a keyspace larger than one poll\'s SCAN budget: resumes across polls, keeps what the last pass found', async () => {
+    const prefix = uniq('big');
+    const budget = SCAN_COUNT * SCAN_CALLS_PER_POLL;
+    const filler = db.pipeline();
+    for (let i = 0; i < budget * 2; i++) filler.set(`${prefix}:filler:${i}`, '');
+    await filler.exec();
+    await db.hset(`${prefix}:stays:meta`, 'version', 'x');
+    await db.hset(`${prefix}:goes:meta`, 'version', 'x');
+    try {
+      const discovery = new QueueDiscovery(prefix);
+      await discovery.names(db);
+      assert.equal(discovery.passes, 0, 'one poll covers at most the budget, not the whole keyspace');
+      let names = new Set<string>();
+      for (let i = 0; i < 12 && discovery.passes < 1; i++) names = await discovery.names(db);
+      assert.equal(discovery.passes, 1);
+      assert.deepEqual([...names].sort(), ['goes', 'stays']);
+
+      await db.del(`${prefix}:goes:meta`);
+      // Until the next pass completes it stays known (no flicker mid-pass); then it is gone.
+      for (let i = 0; i < 12 && discovery.passes < 2; i++) {
+        names = await discovery.names(db);
+        assert.ok(names.has('stays'));
+        assert.equal(names.has('goes'), discovery.passes < 2);
+      }
+      assert.equal(discovery.passes, 2);
+      assert.deepEqual([...names], ['stays']);
+    } finally {
+      const cleanup = db.pipeline();
+      for (let i = 0; i < budget * 2; i++) cleanup.del(`${prefix}:filler:${i}`);
+      await cleanup.exec();
+    }
   });
 
   test('a typo in queues.list creates nothing in Redis; polls write nothing at all', async () => {
