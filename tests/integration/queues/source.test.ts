@@ -255,20 +255,34 @@ describe('discovery and never writing', () => {
   });
 
   test('a typo in queues.list creates nothing in Redis; polls write nothing at all', async () => {
-    const typo = uniq('avatar-genration');
-    const v = vigil({ queues: { discover: true, list: { [typo]: { consumer: 'avatar-generator-worker' } } } });
-    const before = await db.dbsize();
-    const stats = async () => (await db.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_'));
-    const writes = (lines: string[]) => lines.filter((l) => /^cmdstat_(set|hset|hmset|del|xadd|lpush|rpush|zadd|incr|expire|rpop|lpop|zrem|lrem|hdel|unlink|xtrim)[:]/.test(l));
-    const writesBefore = writes(await stats());
-    for (let i = 0; i < 3; i++) {
-      const d = await v.poll();
-      assert.deepEqual(d.queues[typo]!.counts, { waiting: 0, active: 0, delayed: 0, prioritized: 0, waiting_children: 0, completed: 0, failed: 0 });
+    // A Redis of its own: nothing else (no bullmq worker's scripts) runs commands there during the polls.
+    const own = await startRedis();
+    const ownDb = admin(own.url);
+    try {
+      const real = new Queue('avatar-generation', { connection: { host: '127.0.0.1', port: own.port } });
+      await real.add('x', {});
+      await real.close();
+      const typo = 'avatar-genration';
+      const v = makeVigil(makeConfig({ redis: { url: own.url }, queues: { discover: true, list: { [typo]: { consumer: 'avatar-generator-worker' } } } }));
+      closers.push(() => v.close());
+      const keysBefore = (await ownDb.keys('*')).sort();
+      const calls = async () => (await ownDb.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_')).map((l) => l.split(',')[0]!);
+      const before = await calls();
+      for (let i = 0; i < 3; i++) {
+        const d = await v.poll();
+        assert.deepEqual(d.queues[typo]!.counts, { waiting: 0, active: 0, delayed: 0, prioritized: 0, waiting_children: 0, completed: 0, failed: 0 });
+        assert.equal(d.queues['avatar-generation']!.counts.waiting, 1);
+      }
+      assert.deepEqual((await ownDb.keys('*')).sort(), keysBefore, 'no key created, none removed');
+      // Every command vigil ran (including those inside its script), by name: reads only.
+      const ran = (await calls()).filter((l) => !before.includes(l)).map((l) => /^cmdstat_([^:]+):/.exec(l)![1]!);
+      const writes = ran.filter((c) => !/^(scan|eval|llen|zcard|hexists|lindex|zrange|zrangebyscore|hmget|xrange|xrevrange|xread|client\|list|info|keys|hello|ping)$/.test(c));
+      assert.ok(ran.includes('eval') && ran.includes('client|list') && ran.includes('scan'), `measured vigil's commands: ${ran.join(', ')}`);
+      assert.deepEqual(writes, [], `commands run: ${ran.join(', ')}`);
+    } finally {
+      ownDb.disconnect();
+      await own.stop();
     }
-    assert.equal(await db.dbsize(), before);
-    assert.deepEqual(await db.keys(`*${typo}*`), []);
-    // bullmq's own workers from other tests only run scripts (EVALSHA), so any plain write here would be vigil's.
-    assert.deepEqual(writes(await stats()), writesBefore, 'no write command ran during the polls');
   });
 });
 
