@@ -3,6 +3,8 @@ import http from 'node:http';
 
 export interface LoadResult {
   requests: number;
+  /** Every request's latency, ms, sorted. */
+  latencies: number[];
   seconds: number;
   perSecond: number;
   p50Ms: number;
@@ -45,7 +47,7 @@ export async function scrapeLoad(url: string, concurrency: number, total: number
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: pct(50), p99Ms: pct(99), maxMs: latencies.at(-1) ?? NaN, errors };
+  return { requests: latencies.length, latencies, seconds, perSecond: latencies.length / seconds, p50Ms: pct(50), p99Ms: pct(99), maxMs: latencies.at(-1) ?? NaN, errors };
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

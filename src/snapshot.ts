@@ -73,7 +73,7 @@ export interface QueueState {
   finishedInWindow: { completed: number; failed: number };
   /** failed / finished over the window; null below minJobs. */
   failureRatio: number | null;
-  /** Epoch ms of the newest finished job seen; null when none seen since vigil started. */
+  /** Epoch ms of the newest finished job seen in the event stream; kept in the state file with the stream cursor, so it survives a restart; null when none seen yet. */
   lastFinishedAt: number | null;
 }
 

@@ -76,3 +76,14 @@ test('an expected app missing from PM2 is exported with up 0; series of a source
   assert.doesNotMatch(body, /^vigil_pm2_app_up\{/m, 'unknown, not 0, while PM2 is down');
   assert.match(body, /^vigil_pm2_app_expected_instances\{app="avatar-generator-worker"\} 1$/m, 'expectations stay');
 });
+
+test('rendered text is reused for one snapshot only: a new poll shows at once', async () => {
+  let snapshot = KNOWN_SNAPSHOT;
+  const runtime = { ...testRuntime(KNOWN_CONFIG, KNOWN_SNAPSHOT), snapshot: () => snapshot };
+  const metrics = createMetrics(runtime);
+  const [a, b] = await Promise.all([metrics.render(undefined), metrics.render(undefined)]);
+  assert.match(a.body, /^vigil_source_poll_errors_total\{source="pm2"\} 3$/m);
+  assert.equal(a.body.split('\n').filter((l) => l.startsWith('vigil_')).join('\n'), b.body.split('\n').filter((l) => l.startsWith('vigil_')).join('\n'));
+  snapshot = { ...KNOWN_SNAPSHOT, sources: { pm2: { ...KNOWN_SNAPSHOT.sources.pm2!, errorsTotal: 9 } } };
+  assert.match((await metrics.render(undefined)).body, /^vigil_source_poll_errors_total\{source="pm2"\} 9$/m);
+});
