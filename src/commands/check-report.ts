@@ -8,6 +8,7 @@ export function checkReport(snapshot: Snapshot, verdict: HealthVerdict): string 
   const out: string[] = [`vigil check: ${verdict.status}`];
   for (const reason of verdict.body.reasons) out.push(`  ✗ ${reason}`);
   for (const warning of verdict.body.warnings) out.push(`  ! ${warning}`);
+  for (const note of verdict.body.notes) out.push(`  i ${note}`);
 
   out.push('', renderTable(
     ['SOURCE', 'UP', 'POLL', 'ERROR'],

@@ -9,6 +9,8 @@ export interface HealthBody {
   time: string;
   reasons: string[];
   warnings: string[];
+  /** Facts that change no status, e.g. that queue worker counts are unknown (`workers: null`). */
+  notes: string[];
   maintenance: null;
   sources: Record<string, { up: boolean; lastSuccess: string | null; error: string | null }>;
   apps: Record<string, { expected: number | null; online: number; status: string }>;
@@ -19,13 +21,14 @@ export interface HealthBody {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function healthBody(runtime: Runtime, snapshot: Snapshot | null, status: HealthStatus, reasons: string[], warnings: string[]): HealthBody {
+export function healthBody(runtime: Runtime, snapshot: Snapshot | null, status: HealthStatus, reasons: string[], warnings: string[], notes: string[]): HealthBody {
   const body: HealthBody = {
     status,
     version: runtime.version,
     time: new Date(runtime.now()).toISOString(),
     reasons,
     warnings,
+    notes,
     maintenance: null,
     sources: {},
     apps: {},

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { Pm2ProcessEvent } from '../pm2/connection';
 import type { StateStore } from '../state';
 import { pm2Source } from './pm2';
+import { queuesSource } from './queues';
 import type { AnySource } from './source';
 
 export interface SourceDeps {
@@ -16,5 +17,6 @@ export interface SourceDeps {
 export function buildSources(config: Config, deps: SourceDeps): AnySource[] {
   const sources: AnySource[] = [];
   if (config.pm2.enabled) sources.push(pm2Source(config, deps.onPm2Event));
+  if (config.redis.url !== '') sources.push(queuesSource(config, deps));
   return sources;
 }

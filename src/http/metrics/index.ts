@@ -6,8 +6,9 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Runtime } from '../../runtime';
 import { registerCoreMetrics } from './core';
 import { registerPm2Metrics } from './pm2';
+import { registerQueueMetrics } from './queues';
 
-const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = [registerCoreMetrics, registerPm2Metrics];
+const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = [registerCoreMetrics, registerPm2Metrics, registerQueueMetrics];
 
 export interface Metrics {
   /** The exposition for an Accept header: OpenMetrics when the scraper asks for it. */
