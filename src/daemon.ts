@@ -5,10 +5,12 @@ import { createMetrics } from './http/metrics';
 import type { Logger } from './log';
 import { Poller } from './poller';
 import type { Runtime } from './runtime';
+import { pm2Actions } from './pm2/actions';
 import { buildSources } from './sources';
 import { StateStore } from './state';
 import { makeScrubber } from './util/scrub';
 import { VERSION } from './version';
+import { Watchdog } from './watchdog';
 
 export interface Daemon {
   runtime: Runtime;
@@ -34,6 +36,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   });
   poller = new Poller(sources, { intervalMs: config.poll.interval, timeoutMs: config.poll.timeout, logger, scrub });
   const activePoller = poller;
+  const watchdog =
+    config.pm2.enabled && config.pm2.watchdog.enabled ? new Watchdog(config, { actions: pm2Actions(config), store: state, logger, scrub }) : null;
   const runtime: Runtime = {
     config,
     version: VERSION,
@@ -41,7 +45,10 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     snapshot: () => activePoller.current(),
     lastTick: () => activePoller.lastTick,
     scrub,
+    ...(watchdog && { watchdog: () => watchdog.stats() }),
   };
+  // The watchdog decides first, so the budget it spends is in the same state-file write.
+  if (watchdog) poller.onSnapshot((snapshot) => watchdog.onSnapshot(snapshot));
   poller.onSnapshot(() => state.flush());
 
   const server = buildServer({ runtime, metrics: createMetrics(runtime), logger });
@@ -49,6 +56,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     await server.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
     await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
+    await watchdog?.stop();
     throw new Error(`cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}`, { cause: err });
   }
   const address = server.server.address();
@@ -62,6 +70,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     url,
     async stop() {
       await activePoller.stop();
+      await watchdog?.stop();
       const cut = setTimeout(() => server.server.closeAllConnections(), CLOSE_GRACE_MS);
       await server.close();
       clearTimeout(cut);

@@ -4,6 +4,7 @@
  */
 import type { Config } from './config/types';
 import type { Snapshot } from './snapshot';
+import type { WatchdogStats } from './watchdog';
 
 export interface Runtime {
   config: Config;
@@ -15,4 +16,6 @@ export interface Runtime {
   lastTick(): number | null;
   /** Removes secrets from text that is about to leave the process. */
   scrub(text: string): string;
+  /** The watchdog's action totals and spent budgets; absent where no watchdog runs (`vigil check`, watchdog disabled). */
+  watchdog?: () => WatchdogStats;
 }

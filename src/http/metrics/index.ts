@@ -7,8 +7,9 @@ import type { Runtime } from '../../runtime';
 import { registerCoreMetrics } from './core';
 import { registerPm2Metrics } from './pm2';
 import { registerQueueMetrics } from './queues';
+import { registerWatchdogMetrics } from './watchdog';
 
-const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = [registerCoreMetrics, registerPm2Metrics, registerQueueMetrics];
+const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = [registerCoreMetrics, registerPm2Metrics, registerQueueMetrics, registerWatchdogMetrics];
 
 export interface Metrics {
   /** The exposition for an Accept header: OpenMetrics when the scraper asks for it. */
