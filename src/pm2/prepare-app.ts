@@ -44,7 +44,7 @@ export function prepareApp(definition: Readonly<Record<string, unknown>>, option
 
   const app = fclone({ ...definition }) as App; // the config is frozen; pm2 mutates what it is given
   app.cwd = path.resolve(options.dir, typeof app.cwd === 'string' ? app.cwd : '.');
-  // Only when it matters: setting `instances` on an entry without it would switch PM2 to cluster mode.
+  // Only when it matters: an explicit `instances` makes pm2 choose cluster mode for a node app.
   if (app.instances !== undefined || options.instances !== 1) app.instances = options.instances;
 
   const verified = Common.verifyConfs([app]);
