@@ -62,7 +62,7 @@ test('an operator’s `pm2 stop` is never undone; a `pm2 delete` of an expected 
     await vigil.until('stopped', (s) => statusOf(s, 'op-worker') === 'stopped');
     await sleep(config.pm2.watchdog.grace * 3);
     assert.equal((await pm2Entry('op-worker'))[0]?.pm2_env.status, 'stopped');
-    assert.deepEqual(vigil.actions, []);
+    assert.equal(vigil.actions.length, 0);
     assert.ok(vigil.logs.some((l) => l.includes('not acting on op-worker: stopped (by an operator?)')));
 
     await pm2.cli('delete', 'op-worker');

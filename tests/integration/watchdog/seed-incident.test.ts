@@ -69,7 +69,7 @@ test('20 jobs waiting, consumer app absent → vigil starts it, the queue drains
     }
     // /health is 200 as soon as a worker is attached; the jobs drain right after.
     let counts = await queue.getJobCounts('waiting', 'active', 'completed');
-    while (counts.completed < 20 && Date.now() < deadline) {
+    while ((counts.completed ?? 0) < 20 && Date.now() < deadline) {
       await sleep(100);
       counts = await queue.getJobCounts('waiting', 'active', 'completed');
     }
