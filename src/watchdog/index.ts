@@ -202,7 +202,7 @@ export class Watchdog {
     const { budget, cooldown } = this.config.pm2.watchdog;
     this.options.logger.error(
       { app, why, budget: budget.restarts, within: budget.within, until: new Date(now + cooldown).toISOString(), dryRun: this.mode === 'dry_run' || undefined },
-      `watchdog: gave up on ${app} after ${budget.restarts} actions within ${formatDuration(budget.within)}; leaving it alone for ${formatDuration(cooldown)}`,
+      `watchdog: ${this.mode === 'dry_run' ? 'would give up (dry run)' : 'gave up'} on ${app} after ${budget.restarts} actions within ${formatDuration(budget.within)}; leaving it alone for ${formatDuration(cooldown)}`,
     );
   }
 
