@@ -9,11 +9,13 @@ import { systemClock } from './notify/clock';
 import { Poller } from './poller';
 import { Remediator } from './remediate/remediator';
 import type { Runtime } from './runtime';
+import { pm2Actions } from './pm2/actions';
 import { buildSources } from './sources';
 import type { AnySource } from './sources/source';
 import { StateStore } from './state';
 import { makeScrubber } from './util/scrub';
 import { VERSION } from './version';
+import { Watchdog } from './watchdog';
 
 export interface Daemon {
   runtime: Runtime;
@@ -51,7 +53,23 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
   const activePoller = poller;
   const clock = systemClock;
   const notifier = createNotifier(config, { logger, clock, store: state });
-  const engine = new AlertEngine({ config, sink: notifier, store: state, clock, logger, scrub });
+  // Pm2AppRestartGaveUp is the watchdog's to report (declared below; read at each snapshot).
+  const engine: AlertEngine = new AlertEngine({
+    config, sink: notifier, store: state, clock, logger, scrub,
+    gaveUp: (): Readonly<Record<string, string>> => watchdog?.gaveUp() ?? {},
+  });
+  // The watchdog never acts in a maintenance window; its actions ride on the alert they answer.
+  const watchdog: Watchdog | null =
+    config.pm2.enabled && config.pm2.watchdog.enabled
+      ? new Watchdog(config, {
+          actions: pm2Actions(config),
+          store: state,
+          logger,
+          scrub,
+          inMaintenance: (): boolean => engine.current() !== null,
+          onAction: (action) => engine.addAction(action.alertname, action.subject, action.line),
+        })
+      : null;
   const runtime: Runtime = {
     config,
     version: VERSION,
@@ -63,7 +81,10 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
     maintenance: engine,
     notifier: () => notifier.status(),
     ...(remediator ? { remediation: () => remediator.stats() } : {}),
+    ...(watchdog ? { watchdog: () => watchdog.stats() } : {}),
   };
+  // The watchdog decides first, so the budget it spends is in the same state-file write.
+  if (watchdog) poller.onSnapshot((snapshot) => watchdog.onSnapshot(snapshot));
   // Alerts first, then one write of the state file with the alert states and the outbox together.
   poller.onSnapshot((snapshot) => engine.onSnapshot(snapshot));
   poller.onSnapshot(() => {
@@ -85,6 +106,7 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
     await server.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
     await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
+    await watchdog?.stop();
     throw new Error(`cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}`, { cause: err });
   }
   const address = server.server.address();
@@ -99,6 +121,7 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
     url,
     async stop() {
       await activePoller.stop();
+      await watchdog?.stop();
       await remediator?.stop(); // each run finishes the row it is on, then stops
       engine.stop();
       const cut = setTimeout(() => server.server.closeAllConnections(), CLOSE_GRACE_MS);

@@ -8,6 +8,7 @@ import type { Config } from './config/types';
 import type { NotifierStatus } from './notify/channel';
 import type { RemediationStats } from './remediate/remediator';
 import type { Snapshot } from './snapshot';
+import type { WatchdogStats } from './watchdog';
 
 export interface Runtime {
   config: Config;
@@ -27,4 +28,6 @@ export interface Runtime {
   notifier?: () => NotifierStatus;
   /** Rows remediated since start, per check and result; absent when Postgres is off. */
   remediation?: () => RemediationStats;
+  /** The watchdog's action totals and spent budgets; absent where no watchdog runs (`vigil check`, watchdog disabled). */
+  watchdog?: () => WatchdogStats;
 }

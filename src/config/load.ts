@@ -62,7 +62,8 @@ export function buildConfig(raw: unknown, ctx: { env: NodeJS.ProcessEnv; baseDir
     ...data,
     file: ctx.file,
     stateFile: path.resolve(ctx.baseDir, data.stateFile),
-    pm2: { ...data.pm2, home: expandHome(data.pm2.home), expected },
+    // The ecosystem path is resolved like stateFile: the watchdog starts apps relative to its directory.
+    pm2: { ...data.pm2, home: expandHome(data.pm2.home), ecosystem: data.pm2.ecosystem && path.resolve(ctx.baseDir, data.pm2.ecosystem), expected },
     queues: { ...data.queues, list: listedQueues(data) },
     secrets: collectSecrets(data),
   };

@@ -13,6 +13,7 @@ import { registerCoreMetrics } from './core';
 import { registerNotifyMetrics } from './notify';
 import { registerPm2Metrics } from './pm2';
 import { registerQueueMetrics } from './queues';
+import { registerWatchdogMetrics } from './watchdog';
 
 const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = [
   registerCoreMetrics,
@@ -21,6 +22,7 @@ const AREAS: ReadonlyArray<(registers: Registry[], runtime: Runtime) => void> = 
   registerCheckMetrics,
   registerAlertMetrics,
   registerNotifyMetrics,
+  registerWatchdogMetrics,
 ];
 
 /**
