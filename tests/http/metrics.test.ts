@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { createMetrics } from '../../src/http/metrics';
 import { buildServer } from '../../src/http/server';
 import { createLogger } from '../../src/log';
-import type { WatchdogStats } from '../../src/watchdog';
+import { fullRuntime } from '../fixtures/known-runtime';
 import { KNOWN_CONFIG, KNOWN_SNAPSHOT } from '../fixtures/snapshot';
 import { promtool } from '../helpers/promtool';
 import { testRuntime } from '../helpers/runtime';
@@ -22,17 +22,8 @@ function vigilLines(body: string): string {
     .join('\n')}\n`;
 }
 
-/** The watchdog's totals in the known state: one start that worked, one restart that failed, one app given up on. */
-const KNOWN_WATCHDOG: WatchdogStats = {
-  actions: [
-    { app: 'avatar-generator-worker', action: 'start', result: 'ok', count: 1 },
-    { app: 'crasher', action: 'restart', result: 'error', count: 3 },
-  ],
-  gaveUp: { 'avatar-generator-worker': null, crasher: KNOWN_SNAPSHOT.time - 60_000 },
-};
-
 async function scrape(accept?: string) {
-  const runtime = { ...testRuntime(KNOWN_CONFIG, KNOWN_SNAPSHOT), watchdog: () => KNOWN_WATCHDOG };
+  const runtime = fullRuntime();
   const app = buildServer({ runtime, metrics: createMetrics(runtime), logger: silent });
   const res = await app.inject({ method: 'GET', url: '/metrics', headers: accept ? { accept } : {} });
   await app.close();
