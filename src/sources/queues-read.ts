@@ -36,6 +36,20 @@ export interface QueueRead {
   wrongType: string | null;
 }
 
+/** A queue with nothing read yet; both read paths fill one in. */
+export function emptyRead(name: string, wrongType: string | null = null): QueueRead {
+  return {
+    name,
+    counts: { waiting: 0, active: 0, delayed: 0, prioritized: 0, waiting_children: 0, completed: 0, failed: 0 },
+    paused: false,
+    candidates: [],
+    lowestBand: null,
+    waitingSince: null,
+    streamEdge: null,
+    wrongType,
+  };
+}
+
 export interface FirstRound {
   queues: QueueRead[];
   clientList: { list: string } | { error: Error };
@@ -101,16 +115,7 @@ function addCommandReads(p: ChainableCommander, prefix: string, names: readonly 
 
 function parseQueue(name: string, r: Reply[]): QueueRead {
   const wrong = r.find(([err]) => err?.message.startsWith('WRONGTYPE'));
-  const read: QueueRead = {
-    name,
-    counts: { waiting: 0, active: 0, delayed: 0, prioritized: 0, waiting_children: 0, completed: 0, failed: 0 },
-    paused: false,
-    candidates: [],
-    lowestBand: null,
-    waitingSince: null,
-    streamEdge: null,
-    wrongType: wrong?.[0]?.message ?? null,
-  };
+  const read = emptyRead(name, wrong?.[0]?.message ?? null);
   if (read.wrongType) return read;
   const v = r.map(value);
   const n = (i: number) => Number(v[i] ?? 0);

@@ -6,7 +6,7 @@
  * falls back to the pipelined plain commands of queues-read.ts.
  */
 import type { ChainableCommander } from 'ioredis';
-import type { QueueRead } from './queues-read';
+import { emptyRead, type QueueRead } from './queues-read';
 
 /** Queues per EVAL: bounds how long one script holds Redis (~10 µs per queue). */
 export const SCRIPT_CHUNK = 200;
@@ -73,20 +73,8 @@ export function addScriptReads(p: ChainableCommander, prefix: string, names: rea
 
 /** One queue's script result (an array, or the error text when a key had another type). */
 export function parseScriptRead(name: string, raw: unknown): QueueRead {
-  const read: QueueRead = {
-    name,
-    counts: { waiting: 0, active: 0, delayed: 0, prioritized: 0, waiting_children: 0, completed: 0, failed: 0 },
-    paused: false,
-    candidates: [],
-    lowestBand: null,
-    waitingSince: null,
-    streamEdge: null,
-    wrongType: null,
-  };
-  if (!Array.isArray(raw)) {
-    read.wrongType = String(raw);
-    return read;
-  }
+  if (!Array.isArray(raw)) return emptyRead(name, String(raw));
+  const read = emptyRead(name);
   const n = (i: number) => Number(raw[i] ?? 0);
   read.counts = { waiting: n(0), active: n(1), delayed: n(2), prioritized: n(3), waiting_children: n(4), completed: n(5), failed: n(6) };
   read.paused = n(7) === 1;
