@@ -1,14 +1,11 @@
-// Builds a vigil Config and a line-collecting Logger for tests, with PM2 off unless asked for.
-import assert from 'node:assert/strict';
-import os from 'node:os';
-import { buildConfig } from '../../src/config/load';
+// A vigil Config with PM2 off unless asked for (Postgres and queue tests need no PM2 daemon), and a
+// line-collecting Logger that scrubs that config's secrets like the daemon's.
 import type { Config } from '../../src/config/types';
 import { createLogger, type Logger } from '../../src/log';
+import { testConfig as baseConfig } from './runtime';
 
 export function testConfig(raw: Record<string, unknown>): Config {
-  const result = buildConfig({ pm2: { enabled: false }, ...raw }, { env: {}, baseDir: os.tmpdir(), file: null });
-  if (!result.ok) assert.fail(result.problems.join('\n'));
-  return result.config;
+  return baseConfig({ pm2: { enabled: false }, ...raw });
 }
 
 export function testLogger(config: Config, level: 'debug' | 'info' | 'warn' = 'debug'): { logger: Logger; lines: string[] } {

@@ -8,22 +8,13 @@ import { startDaemon, type Daemon } from '../../src/daemon';
 import { createLogger } from '../../src/log';
 import { Poller } from '../../src/poller';
 import { pm2Source } from '../../src/sources/pm2';
+import { waitFor } from '../helpers/proc';
 import { fixtureApp, startPm2, type PrivatePm2 } from '../helpers/stack';
 import { testConfig } from '../helpers/runtime';
 
 let pm2: PrivatePm2;
 const logLines: string[] = [];
 const logger = createLogger({ level: 'debug', secrets: [], write: (l) => logLines.push(l) });
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function configFor(extra: Record<string, unknown> = {}) {
   return testConfig({
@@ -56,10 +47,10 @@ test('online, errored, stopped and never-started apps map to their verdicts', as
   const config = configFor();
   const source = pm2Source(config);
   const poller = new Poller([source], { intervalMs: 1000, timeoutMs: 1000, logger, scrub: (t) => t });
-  const snap = await until('crasher errored', async () => {
+  const snap = await waitFor('crasher errored', async () => {
     const s = await poller.pollOnce();
     return s.pm2?.apps.crasher?.status === 'errored' && s;
-  });
+  }, 15_000, 100);
   await source.close();
   const verdicts = Object.fromEntries(Object.values(snap.pm2!.apps).map((a) => [a.name, `${a.status} ${a.online}/${a.expected}`]));
   assert.deepEqual(verdicts, {
@@ -93,10 +84,10 @@ test('a killed daemon makes the source down within one poll, without hanging or 
   assert.ok(pid === null || !isAlive(pid), `vigil started no daemon (pid ${pid} is alive)`);
 
   await pm2.revive();
-  const back = await until('pm2 source back up', async () => {
+  const back = await waitFor('pm2 source back up', async () => {
     const s = await poller.pollOnce();
     return s.sources.pm2?.up && s;
-  });
+  }, 15_000, 100);
   assert.equal(back.pm2?.apps['avatar-generator-worker']?.status, 'missing');
   await source.close();
 });
@@ -114,11 +105,11 @@ test('a PM2 event triggers a poll at once (re-subscribed after the daemon came b
   try {
     const auth = { authorization: 'Bearer canary-token-5d7e' };
     const health = async () => (await fetch(`${daemon.url}/health`, { headers: auth })).json() as Promise<{ apps: Record<string, { status: string }> }>;
-    await until('first poll', async () => (await health()).apps.worker?.status === 'online');
+    await waitFor('first poll', async () => (await health()).apps.worker?.status === 'online', 15_000, 100);
 
     const deletedAt = Date.now();
     await pm2.cli('delete', 'worker');
-    await until('delete seen', async () => (await health()).apps.worker?.status === 'missing', 5_000);
+    await waitFor('delete seen', async () => (await health()).apps.worker?.status === 'missing', 5_000, 50);
     // The interval is 60 s: only the bus event can explain seeing it now. The CLI call itself takes ~0.5 s.
     assert.ok(Date.now() - deletedAt < 3_000, `seen after ${Date.now() - deletedAt} ms`);
 
