@@ -1,0 +1,168 @@
+/**
+ * The incident, replayed against vigil, step by step. Each step waits (with a deadline) for what vigil
+ * should make happen, then says what it saw; a step that does not happen fails the demo. Slack messages
+ * and vigil's actions are printed live as they come (see setup.ts), between the steps' own lines.
+ */
+import { accounts, CHECK, COST, generations, ledgerIds, START_CREDITS, USERS, type Account } from './db';
+import { expect, type Narrator } from './narrator';
+import { QUEUE, WORKER, type Demo } from './setup';
+
+/** Users who click "Generate avatar" while the worker is missing: two each. */
+const FIRST_WAVE = 8;
+const STUCK_AFTER = '5 s'; // demo/vigil.yml's check: pending for more than 5 seconds
+
+async function queueView(demo: Demo) {
+  const { body } = await demo.vigil.health();
+  return body.queues[QUEUE] ?? null;
+}
+
+/** vigil_remediation_rows_total{result="applied"} for the check, from /metrics. */
+async function appliedCount(demo: Demo): Promise<number> {
+  const text = await demo.vigil.metrics();
+  const m = new RegExp(`^vigil_remediation_rows_total\\{check="${CHECK}",result="applied"\\} (\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+function balancesTable(before: Map<string, Account>, after: Map<string, Account>, headings: [string, string]): string[] {
+  const rows = USERS.map((u) => {
+    const b = before.get(u)?.balance ?? 0;
+    const a = after.get(u)?.balance ?? 0;
+    const diff = a - b;
+    return `${u.padEnd(7)}${String(b).padStart(8)}${String(a).padStart(8)}   ${diff === 0 ? '' : diff > 0 ? `+${diff}` : diff}`;
+  });
+  return [`${'user'.padEnd(7)}${headings[0].padStart(8)}${headings[1].padStart(8)}`, ...rows];
+}
+
+export async function playIncident(n: Narrator, demo: Demo): Promise<void> {
+  const { api, vigil, slack, dbUrl } = demo;
+  const stuckPart = dbUrl !== null;
+
+  n.step(`1. Users click "Generate avatar"; jobs pile up in ${QUEUE} with no worker`);
+  const firstWave: string[] = [];
+  const charged = new Map<string, string[]>();
+  for (let i = 0; i < FIRST_WAVE; i++) {
+    const user = USERS[i % USERS.length]!;
+    const { id } = await api.generate(user);
+    firstWave.push(id);
+    charged.set(user, [...(charged.get(user) ?? []), id]);
+  }
+  n.say(
+    `${FIRST_WAVE} requests: ${[...charged].map(([u, ids]) => `${u} ${ids.join('+')}`).join(', ')}` +
+      (stuckPart ? ` — ${COST} credits charged for each` : ''),
+  );
+  const seen = await n.until(`vigil seeing ${FIRST_WAVE} jobs waiting with no worker`, async () => {
+    const q = await queueView(demo);
+    return q && q.waiting >= FIRST_WAVE && q.workers === 0 ? q : null;
+  }, 15_000);
+  n.say(`vigil sees ${QUEUE}: ${seen.waiting} waiting, ${seen.active} active, ${seen.workers} workers`);
+  n.say(`the browser polls GET /avatars/${firstWave[0]} → ${await api.status(firstWave[0]!)} ("Waiting...")`);
+  const balancesBefore = stuckPart ? await accounts(dbUrl) : null;
+
+  n.step('2. /health fails, so a deploy gate (vigil wait-healthy) or a load balancer sees it at once');
+  const failing = await n.until('GET /health answering 503 with the queue as a reason', async () => {
+    const h = await vigil.health();
+    return h.code === 503 && h.body.reasons.some((r) => r.includes(QUEUE)) ? h : null;
+  }, 15_000);
+  n.say(`GET /health → ${failing.code} ${failing.body.status}; reasons:`, ...failing.body.reasons.map((r) => `• ${r}`));
+
+  n.step(`3. vigil pages Slack: nobody consumes ${QUEUE}, and ${WORKER} is not in PM2`);
+  const page = await n.until('a Slack message with QueueNoConsumer naming the missing worker', () =>
+    slack.messages.find((m) => m.lines.some((l) => l.includes('QueueNoConsumer') && l.includes('critical')) && m.lines.some((l) => l.includes(WORKER))),
+  20_000);
+  n.say(`the on-call channel got message #${page.n}: QueueNoConsumer, critical, naming ${WORKER}`);
+
+  if (stuckPart) {
+    n.step(`4. Generations pending for more than ${STUCK_AFTER} are stuck: vigil marks them failed and refunds them`);
+    const refunded = await n.until(`the ${FIRST_WAVE} stuck generations marked failed and in vigil's ledger`, async () => {
+      const rows = (await generations(dbUrl)).filter((g) => firstWave.includes(g.id));
+      const ledger = await ledgerIds(dbUrl);
+      return rows.every((g) => g.status === 'failed') && firstWave.every((id) => ledger.includes(id)) ? rows : null;
+    }, 30_000);
+    n.say(`${refunded.length} generations are now "failed" ("Generation timed out - please try again"), each refunded ${COST} credits:`);
+    const balancesAfter = await accounts(dbUrl);
+    for (const line of balancesTable(balancesBefore!, balancesAfter, ['before', 'after'])) n.raw(`${' '.repeat(18)}${line}`);
+    n.say(`the browser polls GET /avatars/${firstWave[0]} → ${await api.status(firstWave[0]!)}`);
+  } else {
+    n.step('4. (skipped) stuck generations and refunds: Postgres is not installed');
+  }
+
+  n.step(`5. vigil's watchdog starts ${WORKER} from its entry in demo/ecosystem.config.js`);
+  const started = await n.until(`the watchdog starting ${WORKER}`, () =>
+    demo.vigilLog.find((l) => l.msg.startsWith(`watchdog: started ${WORKER}`)),
+  30_000);
+  const online = await n.until(`${WORKER} online in PM2`, async () =>
+    (await demo.stack.pm2.jlist()).find((p: { name: string; pm2_env?: { status?: string } }) => p.name === WORKER && p.pm2_env?.status === 'online'),
+  20_000);
+  n.say(`pm2 list → ${WORKER}: online (pid ${online.pid}), started by vigil: "${started.msg.replace('watchdog: ', '')}"`);
+
+  n.step(`6. The queue drains`);
+  const drained = await n.until(`${QUEUE} drained with a worker attached`, async () => {
+    const q = await queueView(demo);
+    return q && q.waiting === 0 && q.active === 0 && (q.workers ?? 0) > 0 ? q : null;
+  }, 30_000);
+  n.say(`vigil sees ${QUEUE}: ${drained.waiting} waiting, ${drained.active} active, ${drained.workers} worker(s)`);
+  const workerLines = demo.workerLog.newLines();
+  if (workerLines.length > 0) n.say(`pm2 logs ${WORKER}:`, ...workerLines.map((l) => `│ ${l}`));
+
+  n.step('7. /health is green again');
+  const healthy = await n.until('GET /health answering 200', async () => {
+    const h = await vigil.health();
+    return h.code === 200 ? h : null;
+  }, 20_000);
+  n.say(`GET /health → ${healthy.code} ${healthy.body.status}${healthy.body.reasons.length ? `; ${healthy.body.reasons.join('; ')}` : ''}`);
+
+  n.step('8. Users try again, and their avatars are generated');
+  const secondWave: string[] = [];
+  for (const user of USERS) secondWave.push((await api.generate(user)).id);
+  const done = await n.until('every new generation completed', async () => {
+    const statuses = await Promise.all(secondWave.map((id) => api.status(id)));
+    return statuses.every((s) => s === 'completed') ? statuses : null;
+  }, 20_000);
+  n.say(`${secondWave.join(', ')} → ${done.join(', ')}`);
+  const more = demo.workerLog.newLines();
+  if (more.length > 0) n.say(`pm2 logs ${WORKER}:`, ...more.map((l) => `│ ${l}`));
+
+  if (stuckPart) {
+    n.step('9. The books: every stuck generation refunded exactly once, nothing else refunded');
+    await checkBooks(n, demo);
+  } else {
+    n.step('9. (skipped) the refund books: Postgres is not installed');
+  }
+
+  n.step('10. Slack gets the all-clear');
+  const resolved = await n.until('a Slack message resolving QueueNoConsumer, with the watchdog\'s action', () =>
+    slack.messages.find((m) => m.lines.some((l) => l.includes('QueueNoConsumer') && l.includes('resolved')) && m.lines.some((l) => l.includes(`started ${WORKER}`))),
+  20_000);
+  n.say(`message #${resolved.n}: QueueNoConsumer resolved, saying what vigil did about it`);
+}
+
+/** Checks the outcome in the database itself, not in vigil's word for it. */
+async function checkBooks(n: Narrator, demo: Demo): Promise<void> {
+  const dbUrl = demo.dbUrl!;
+  const applied = await appliedCount(demo);
+  // Let vigil run its check a few more times: a second refund would show now.
+  await new Promise((r) => setTimeout(r, 3_000));
+  const [rows, books, ledger, appliedLater] = await Promise.all([generations(dbUrl), accounts(dbUrl), ledgerIds(dbUrl), appliedCount(demo)]);
+  const failed = rows.filter((g) => g.status === 'failed');
+  const completed = rows.filter((g) => g.status === 'completed');
+  const refunds = [...books.values()].reduce((s, a) => s + a.refunds, 0);
+
+  expect(failed.length > 0, 'no generation was marked failed');
+  expect(completed.length > 0, 'no generation completed');
+  expect(rows.every((g) => g.status === 'failed' || g.status === 'completed'), `generations left unsettled: ${rows.filter((g) => g.status !== 'failed' && g.status !== 'completed').map((g) => g.id).join(', ')}`);
+  expect(JSON.stringify(ledger) === JSON.stringify(failed.map((g) => g.id).sort()), `vigil's ledger (${ledger.join(', ')}) is not the failed generations (${failed.map((g) => g.id).join(', ')})`);
+  expect(refunds === failed.length, `${refunds} refunds for ${failed.length} failed generations`);
+  expect(applied === failed.length && appliedLater === applied, `vigil_remediation_rows_total{result="applied"} went ${applied} → ${appliedLater}, for ${failed.length} failed generations`);
+
+  n.say(`${rows.length} generations: ${completed.length} completed, ${failed.length} failed and refunded; ${refunds} refund rows; ${ledger.length} rows in vigil.vigil_remediations`);
+  n.say(`vigil kept checking every second; vigil_remediation_rows_total{result="applied"} stayed at ${appliedLater}: nothing refunded twice`);
+  const lines = USERS.map((u) => {
+    const a = books.get(u)!;
+    const expected = START_CREDITS - COST * a.charges + COST * a.refunds;
+    expect(a.balance === expected, `${u}'s balance is ${a.balance}, expected ${expected}`);
+    const userFailed = failed.filter((g) => g.userId === u).length;
+    expect(a.refunds === userFailed, `${u} has ${a.refunds} refunds for ${userFailed} failed generations`);
+    return `${u.padEnd(7)} ${START_CREDITS} − ${a.charges}×${COST} charged + ${a.refunds}×${COST} refunded = ${a.balance}`;
+  });
+  n.say('every running balance adds up:', ...lines);
+}
