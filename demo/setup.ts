@@ -42,9 +42,10 @@ function narrateVigil(n: Narrator, line: LogLine): void {
   }
 }
 
-export async function setUp(n: Narrator, cleanup: Cleanup, withPostgres: boolean): Promise<Demo> {
+/** `skipped`: why Postgres is left out (null: use it). */
+export async function setUp(n: Narrator, cleanup: Cleanup, skipped: string | null): Promise<Demo> {
   n.step('Setting up: a private stack (temp dirs, free ports; your own Redis, Postgres and ~/.pm2 are not touched)');
-  const stack = await startStack(withPostgres);
+  const stack = await startStack(skipped === null);
   cleanup.add('the private stack', () => stack.stop());
   n.say(`PM2 daemon running with PM2_HOME=${stack.pm2.home}`);
   n.say(`redis-server listening on 127.0.0.1:${stack.redis.port}`);
@@ -58,7 +59,7 @@ export async function setUp(n: Narrator, cleanup: Cleanup, withPostgres: boolean
       `${USERS.join(', ')} bought ${START_CREDITS} credits each; an avatar costs 10`,
     );
   } else {
-    n.say('Postgres is not installed: no credits, no stuck rows — that part of the story will be skipped (apt-get install postgresql)');
+    n.say(`No Postgres (${skipped}): no credits, no stuck rows — that part of the story is skipped`);
   }
 
   const slack = await startSlackConsole((m) => n.say(`💬 Slack message #${m.n} to the on-call channel:`, ...m.lines.map((l) => `│ ${l}`)));
@@ -106,12 +107,25 @@ export async function setUp(n: Narrator, cleanup: Cleanup, withPostgres: boolean
   return { stack, slack, vigil, api, dbUrl, workerLog: new AppLog(stack.pm2.home, WORKER), vigilLog };
 }
 
-/** The last lines of vigil's log, for a failure report. */
-export function vigilLogTail(demo: Demo | null, lines = 25): string[] {
-  if (!demo) return [];
+function tail(file: string, lines: number): string[] {
   try {
-    return fs.readFileSync(demo.vigil.logFile, 'utf8').trimEnd().split('\n').slice(-lines);
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').filter(Boolean).slice(-lines);
   } catch {
     return [];
   }
+}
+
+/** For a failure report (read before cleanup removes the files): the end of vigil's log and of the apps' stderr. */
+export function diagnostics(demo: Demo | null): string[] {
+  if (!demo) return [];
+  const out: string[] = [];
+  const sections: Array<[string, string, number]> = [
+    ["vigil's log", demo.vigil.logFile, 25],
+    ...[API, WORKER].map((app): [string, string, number] => [`${app}'s stderr`, path.join(demo.stack.pm2.home, 'logs', `${app}-error.log`), 10]),
+  ];
+  for (const [what, file, lines] of sections) {
+    const text = tail(file, lines);
+    if (text.length > 0) out.push(`last lines of ${what}:`, ...text.map((l) => `  ${l}`));
+  }
+  return out;
 }
