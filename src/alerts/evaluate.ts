@@ -27,6 +27,7 @@ export function advance(previous: AlertState | null, input: Input, now: number):
       firingSince: fires ? now : null,
       resolvedAt: null,
       lastNotifiedAt: null,
+      notifiedSummary: null,
       dueSince: null,
       actions: [],
     };

@@ -60,6 +60,7 @@ function parseState(raw: unknown): AlertState | null {
     firingSince: a.firingSince,
     resolvedAt: a.resolvedAt,
     lastNotifiedAt: a.lastNotifiedAt,
+    notifiedSummary: typeof a.notifiedSummary === 'string' ? a.notifiedSummary : null,
     dueSince: a.dueSince,
     actions: Array.isArray(a.actions) ? a.actions.filter((x): x is string => typeof x === 'string') : [],
   };

@@ -83,7 +83,7 @@ export function plan(book: Book, options: PolicyOptions, now: number): { book: B
   for (const [key, alert, want] of due) {
     events.push(toEvent(alert, want));
     if (want === 'resolved') delete alerts[key];
-    else alerts[key] = { ...alert, lastNotifiedAt: now, dueSince: null, actions: [] };
+    else alerts[key] = { ...alert, lastNotifiedAt: now, notifiedSummary: alert.summary, dueSince: null, actions: [] };
   }
   return { book: { alerts, notes: [] }, batch: { alerts: order(events), notes: book.notes.map((n) => n.text) }, nextAt: null };
 }
@@ -94,7 +94,7 @@ function toEvent(alert: AlertState, status: 'firing' | 'resolved'): AlertEvent {
     subject: alert.subject,
     severity: alert.severity,
     status,
-    summary: alert.summary,
+    summary: status === 'resolved' ? (alert.notifiedSummary ?? alert.summary) : alert.summary,
     since: alert.firingSince ?? alert.activeSince,
     actions: [...alert.actions],
   };

@@ -40,6 +40,11 @@ export interface AlertState {
   resolvedAt: number | null;
   /** Epoch ms of the last firing notification handed to the sink; null when none was. */
   lastNotifiedAt: number | null;
+  /**
+   * The summary that firing notification carried. The resolved message repeats it ("what was wrong"),
+   * not the last summary seen before the condition cleared, which can describe a passing moment.
+   */
+  notifiedSummary: string | null;
   /** Epoch ms since which a notification of this alert waits for its group to go out; null when none is due. */
   dueSince: number | null;
   /** Lines such as "started avatar-generator-worker (attempt 1/3)", sent with this alert's next notification. */

@@ -13,7 +13,7 @@ const SAMPLE_IDS = 5;
 function rowsText(name: string, c: CheckState, above: number): string {
   const oldest = c.oldestSeconds === null ? '' : `, oldest ${formatDuration(c.oldestSeconds * 1000)}`;
   const ids = c.sampleIds.length > 0 ? `; ids ${c.sampleIds.slice(0, SAMPLE_IDS).join(', ')}${c.rows > SAMPLE_IDS ? ', …' : ''}` : '';
-  return `${name}: ${c.rows} rows (above ${above})${oldest}${ids}`;
+  return `${name}: ${c.rows} ${c.rows === 1 ? 'row' : 'rows'} (above ${above})${oldest}${ids}`;
 }
 
 export const checkRowsAbove: Rule = ({ snapshot, config }) =>

@@ -12,7 +12,7 @@ function alert(alertname: string, subject: string, over: Partial<AlertState> = {
   const source = alertname === 'VigilSourceDown' ? null : alertname.startsWith('Queue') ? 'redis' : alertname.startsWith('Pm2') ? 'pm2' : 'postgres';
   return {
     alertname, subject, severity: 'warning', source, summary: '', phase: 'firing', activeSince: NOW - 60_000, firingSince: NOW - 60_000,
-    resolvedAt: null, lastNotifiedAt: null, dueSince: null, actions: [], ...over,
+    resolvedAt: null, lastNotifiedAt: null, notifiedSummary: null, dueSince: null, actions: [], ...over,
   };
 }
 
@@ -94,4 +94,14 @@ test('a message lists firing before resolved, critical first', () => {
     alert('Pm2AppDown', 'w', { severity: 'critical' }),
   );
   assert.deepEqual(plan(b, opts, NOW).batch?.alerts.map((e) => e.alertname), ['Pm2AppDown', 'QueueBacklog', 'CheckRowsAbove']);
+});
+
+test('a resolved message repeats what its firing message said, not the last passing summary', () => {
+  const fired = plan(book(alert('QueueNoConsumer', 'q', { summary: '8 waiting, no worker; w: not in PM2' })), opts, NOW);
+  const state = fired.book.alerts[alertKey('QueueNoConsumer', 'q')]!;
+  assert.equal(state.notifiedSummary, '8 waiting, no worker; w: not in PM2');
+  // The worker was started and is still connecting when the condition clears: that last summary is a passing moment.
+  const cleared = { ...state, summary: '8 waiting, no worker; w: online but not connected to Redis?', phase: 'resolved' as const, resolvedAt: NOW + 5_000 };
+  const resolved = plan(book(cleared), opts, NOW + 5_000).batch?.alerts ?? [];
+  assert.deepEqual(resolved.map((e) => [e.status, e.summary]), [['resolved', '8 waiting, no worker; w: not in PM2']]);
 });
