@@ -43,7 +43,7 @@ test('pending alerts are listed but do not change the verdict; firing ones do, b
   let body = res.json<Body>();
   assert.equal(res.statusCode, 200);
   assert.equal(body.status, 'degraded', 'CheckRowsAbove{slow} (warning, for 0s) fires at once');
-  assert.deepEqual(body.warnings, ['alert CheckRowsAbove slow: firing (warning): slow: 1 rows (above 0)']);
+  assert.deepEqual(body.warnings, ['alert CheckRowsAbove slow: firing (warning): slow: 1 row (above 0)']);
   assert.deepEqual(
     body.alerts.map((a) => [a.alertname, a.subject, a.severity, a.state]),
     [['CheckRowsAbove', 'slow', 'warning', 'firing'], ['CheckRowsAbove', 'stuck', 'critical', 'pending']],
