@@ -13,7 +13,7 @@ import { advanceAll } from './evaluate';
 import { inhibitedKeys } from './inhibit';
 import { isOpen, MAX_REASON_LENGTH, parseWindow, type MaintenanceControl, type MaintenanceWindow } from './maintenance';
 import { ALERTS_SECTION, deserialize, MAINTENANCE_SECTION, serialize } from './persist';
-import { plan, silenceOf, type Book, type PolicyOptions } from './policy';
+import { plan, silenceOf, withOrphanedActions, type Book, type PolicyOptions } from './policy';
 import { conditions } from './rules';
 import { advanceRestarts, type RestartHistory } from './rules/restarts';
 import { alertKey, type ActiveAlert } from './types';
@@ -79,7 +79,9 @@ export class AlertEngine implements MaintenanceControl {
     const alerts = advanceAll(before, found, snapshot, now);
     this.logTransitions(before, alerts);
     this.countFirings(before, alerts);
-    this.book = { ...this.book, alerts };
+    let notes = this.book.notes;
+    for (const [key, a] of Object.entries(before)) if (!(key in alerts)) notes = withOrphanedActions(notes, a, now);
+    this.book = { alerts, notes: notes.slice(-MAX_NOTES) };
     this.apply(now);
   }
 
