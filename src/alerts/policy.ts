@@ -96,10 +96,13 @@ export function plan(book: Book, options: PolicyOptions, now: number): { book: B
 /**
  * An alert leaves the book without its action lines having been sent (a pending alert that cleared, or
  * one that fired and resolved before its group went out): the lines become notes for the next message,
- * so every watchdog action is reported even when the alert it answered never was.
+ * so every watchdog action is reported even when the alert it answered never was. They keep the group
+ * the alert was in (due since it fired), so dropping the alert does not delay them by another groupWait.
  */
 export function withOrphanedActions(notes: readonly PendingNote[], alert: AlertState, now: number): PendingNote[] {
-  return alert.actions.length === 0 ? [...notes] : [...notes, ...alert.actions.map((text) => ({ text, since: now }))];
+  if (alert.actions.length === 0) return [...notes];
+  const since = Math.min(now, alert.firingSince ?? now);
+  return [...notes, ...alert.actions.map((text) => ({ text, since }))];
 }
 
 function toEvent(alert: AlertState, status: 'firing' | 'resolved'): AlertEvent {
