@@ -1,6 +1,7 @@
 /** The composition root: builds every part from a Config, starts them, and stops them in order. */
 import { AlertEngine } from './alerts/engine';
 import type { Config } from './config/types';
+import { Digest } from './digest';
 import { buildServer } from './http/server';
 import { createMetrics } from './http/metrics';
 import type { Logger } from './log';
@@ -70,6 +71,19 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
           onAction: (action) => engine.addAction(action.alertname, action.subject, action.line),
         })
       : null;
+  // The daily digest goes through the same notifier; it counts what the other parts count since start.
+  const digest = new Digest({
+    schedule: config.alerts.digest.schedule,
+    store: state,
+    sink: notifier,
+    now: () => clock.now(),
+    logger,
+    counters: () => ({
+      remediations: remediator?.stats() ?? {},
+      watchdog: watchdogActions(watchdog),
+      alerts: engine.firings(),
+    }),
+  });
   const runtime: Runtime = {
     config,
     version: VERSION,
@@ -87,6 +101,7 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
   if (watchdog) poller.onSnapshot((snapshot) => watchdog.onSnapshot(snapshot));
   // Alerts first, then one write of the state file with the alert states and the outbox together.
   poller.onSnapshot((snapshot) => engine.onSnapshot(snapshot));
+  poller.onSnapshot((snapshot) => digest.onSnapshot(snapshot));
   poller.onSnapshot(() => {
     notifier.persist();
     return state.flush();
@@ -113,6 +128,7 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
   const url = `http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${port}`;
   poller.start();
+  digest.start();
   logger.info({ url, version: VERSION, config: config.file ?? '(embedded default)', sources: sources.map((s) => s.name) }, 'vigil started');
 
   return {
@@ -120,6 +136,7 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
     remediator,
     url,
     async stop() {
+      await digest.stop();
       await activePoller.stop();
       await watchdog?.stop();
       await remediator?.stop(); // each run finishes the row it is on, then stops
@@ -133,4 +150,11 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
       logger.info('vigil stopped');
     },
   };
+}
+
+/** Watchdog actions since start per app, dry runs left out (the digest counts what was done). */
+function watchdogActions(watchdog: Watchdog | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of watchdog?.stats().actions ?? []) if (a.result !== 'dry_run') out[a.app] = (out[a.app] ?? 0) + a.count;
+  return out;
 }

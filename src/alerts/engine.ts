@@ -13,7 +13,7 @@ import { advanceAll } from './evaluate';
 import { inhibitedKeys } from './inhibit';
 import { isOpen, MAX_REASON_LENGTH, parseWindow, type MaintenanceControl, type MaintenanceWindow } from './maintenance';
 import { ALERTS_SECTION, deserialize, MAINTENANCE_SECTION, serialize } from './persist';
-import { plan, silenceOf, type Book, type PolicyOptions } from './policy';
+import { plan, silenceOf, withOrphanedActions, type Book, type PolicyOptions } from './policy';
 import { conditions } from './rules';
 import { advanceRestarts, type RestartHistory } from './rules/restarts';
 import { alertKey, type ActiveAlert } from './types';
@@ -52,6 +52,8 @@ export class AlertEngine implements MaintenanceControl {
   private window: MaintenanceWindow | null;
   private wake: { at: number; abort: AbortController } | null = null;
   private stopped = false;
+  /** Alerts that started firing since this vigil started, per alertname (the daily digest counts them). */
+  private readonly fired = new Map<string, number>();
 
   constructor(private readonly options: EngineOptions) {
     const restored = deserialize(options.store.get(ALERTS_SECTION));
@@ -76,8 +78,19 @@ export class AlertEngine implements MaintenanceControl {
     const before = this.book.alerts;
     const alerts = advanceAll(before, found, snapshot, now);
     this.logTransitions(before, alerts);
-    this.book = { ...this.book, alerts };
+    this.countFirings(before, alerts);
+    let notes = this.book.notes;
+    for (const [key, a] of Object.entries(before)) if (!(key in alerts)) notes = withOrphanedActions(notes, a, now);
+    this.book = { alerts, notes: notes.slice(-MAX_NOTES) };
     this.apply(now);
+  }
+
+  /**
+   * Firings since this vigil started, per alertname: an alert counts when it goes from inactive or pending
+   * to firing (a blip back to firing before its resolution was sent is the same incident, not a new one).
+   */
+  firings(): Record<string, number> {
+    return Object.fromEntries(this.fired);
   }
 
   /** Sends a group whose `groupWait` has ended (the timer calls this; tests may too). */
@@ -203,6 +216,13 @@ export class AlertEngine implements MaintenanceControl {
       },
       () => undefined,
     );
+  }
+
+  private countFirings(before: Book['alerts'], after: Book['alerts']): void {
+    for (const [key, a] of Object.entries(after)) {
+      const was = before[key]?.phase;
+      if (a.phase === 'firing' && (was === undefined || was === 'pending')) this.fired.set(a.alertname, (this.fired.get(a.alertname) ?? 0) + 1);
+    }
   }
 
   private logTransitions(before: Book['alerts'], after: Book['alerts']): void {

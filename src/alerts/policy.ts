@@ -65,9 +65,14 @@ export function plan(book: Book, options: PolicyOptions, now: number): { book: B
   const alerts: Record<string, AlertState> = {};
   const due: Array<[string, AlertState, 'firing' | 'resolved']> = [];
   let oldest: number | null = null;
+  // Action lines of an alert dropped unsent (it fired and resolved inside its group) still go out, as notes.
+  let notes = book.notes;
   for (const [key, alert] of Object.entries(book.alerts)) {
     const want = wants(alert, silenceOf(alert, inhibited, options), options, now);
-    if (want === 'drop') continue;
+    if (want === 'drop') {
+      notes = withOrphanedActions(notes, alert, now);
+      continue;
+    }
     const next = { ...alert, dueSince: want === null ? null : (alert.dueSince ?? now) };
     alerts[key] = next;
     if (want !== null) {
@@ -75,9 +80,9 @@ export function plan(book: Book, options: PolicyOptions, now: number): { book: B
       oldest = Math.min(oldest ?? Infinity, next.dueSince ?? now);
     }
   }
-  if (!options.maintenance) for (const n of book.notes) oldest = Math.min(oldest ?? Infinity, n.since);
-  if (oldest === null) return { book: { alerts, notes: book.notes }, batch: null, nextAt: null };
-  if (now < oldest + options.groupWait) return { book: { alerts, notes: book.notes }, batch: null, nextAt: oldest + options.groupWait };
+  if (!options.maintenance) for (const n of notes) oldest = Math.min(oldest ?? Infinity, n.since);
+  if (oldest === null) return { book: { alerts, notes }, batch: null, nextAt: null };
+  if (now < oldest + options.groupWait) return { book: { alerts, notes }, batch: null, nextAt: oldest + options.groupWait };
 
   const events: AlertEvent[] = [];
   for (const [key, alert, want] of due) {
@@ -85,7 +90,19 @@ export function plan(book: Book, options: PolicyOptions, now: number): { book: B
     if (want === 'resolved') delete alerts[key];
     else alerts[key] = { ...alert, lastNotifiedAt: now, notifiedSummary: alert.summary, dueSince: null, actions: [] };
   }
-  return { book: { alerts, notes: [] }, batch: { alerts: order(events), notes: book.notes.map((n) => n.text) }, nextAt: null };
+  return { book: { alerts, notes: [] }, batch: { alerts: order(events), notes: notes.map((n) => n.text) }, nextAt: null };
+}
+
+/**
+ * An alert leaves the book without its action lines having been sent (a pending alert that cleared, or
+ * one that fired and resolved before its group went out): the lines become notes for the next message,
+ * so every watchdog action is reported even when the alert it answered never was. They keep the group
+ * the alert was in (due since it fired), so dropping the alert does not delay them by another groupWait.
+ */
+export function withOrphanedActions(notes: readonly PendingNote[], alert: AlertState, now: number): PendingNote[] {
+  if (alert.actions.length === 0) return [...notes];
+  const since = Math.min(now, alert.firingSince ?? now);
+  return [...notes, ...alert.actions.map((text) => ({ text, since }))];
 }
 
 function toEvent(alert: AlertState, status: 'firing' | 'resolved'): AlertEvent {

@@ -15,6 +15,7 @@ import { runCheckQuery } from '../postgres/check-query';
 import { createPool, pgErrorText, withPoolClient } from '../postgres/pg';
 import { splitStatements } from '../postgres/sql-text';
 import type { CheckState, ChecksData } from '../snapshot';
+import { cronLogger } from '../util/cron-logger';
 import { makeScrubber } from '../util/scrub';
 import type { Source } from './source';
 
@@ -44,19 +45,14 @@ export function checksSource(config: Config, logger: Logger): ChecksSource {
   });
   const results = new Map<string, CheckState>();
   const due = new Set(checks.map((c) => c.name));
-  const cronLogger = {
-    info: (m: string) => logger.debug({ cron: m }, 'node-cron'),
-    debug: (m: string | Error) => logger.debug({ cron: String(m) }, 'node-cron'),
-    warn: (m: string) => logger.warn({ cron: m }, 'node-cron'),
-    error: (m: string | Error) => logger.error({ cron: String(m) }, 'node-cron'),
-  };
+  const taskLogger = cronLogger(logger);
   const tasks: ScheduledTask[] = checks
     .filter((c) => c.scheduled)
     .map((c) =>
       cron.schedule(config.postgres.checks[c.name]!.schedule!, () => void due.add(c.name), {
         name: `vigil-check-${c.name}`,
         noOverlap: true,
-        logger: cronLogger,
+        logger: taskLogger,
       }),
     );
 

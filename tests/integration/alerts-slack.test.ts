@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
+import { getTasks } from 'node-cron';
 import { buildConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/types';
 import { startDaemon, type Daemon } from '../../src/daemon';
@@ -135,4 +136,39 @@ test('a message the webhook has not taken yet at shutdown is delivered by the ne
   const firing = slack.requests.filter((r) => (r.body as { text: string }).text.startsWith('1 firing'));
   assert.ok(firing.length >= 2, 'retried after restart');
   assert.equal(b.runtime.notifier?.().stats.queueLength, 0);
+});
+
+test('the daily digest goes out on its schedule through the same outbox and Slack formatter; stopping vigil stops the cron task', async () => {
+  const slack = await standin();
+  const built = buildConfig(
+    {
+      listen: { port: 0 },
+      poll: { interval: '100ms', timeout: '50ms' },
+      stateFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-')), 'state.json'),
+      pm2: { apps: { 'avatar-generator-worker': {} } },
+      alerts: { slack: { webhookUrl: slack.url }, digest: { schedule: '* * * * * *' } }, // every second, for the test
+    },
+    { env: {}, baseDir: os.tmpdir(), file: null },
+  );
+  if (!built.ok) assert.fail(built.problems.join('\n'));
+  const { s, source } = scriptedPm2(built.config);
+  s.workerUp = true; // nothing fires: the only messages are digests
+  const { logger } = captureLogger();
+  const daemon = await startDaemon(built.config, logger, { sources: [source] });
+  let stopped = false;
+  cleanup.push(async () => {
+    if (!stopped) await daemon.stop();
+  });
+  await slack.waitForRequests(1);
+  const body = slack.requests[0]!.body as { text: string; blocks: Array<{ text: { text: string } }> };
+  assert.match(body.text, /^vigil\n:bar_chart: \*vigil daily digest\* · since vigil started, \d+s ago/);
+  assert.deepEqual(body.blocks.map((b) => b.text.text).slice(1), [
+    body.text.split('\n')[1],
+    '*PM2 restarts*: none (1 app)',
+    '*Alerts fired*: none',
+  ]);
+  await until('counted as sent', () => (daemon.runtime.notifier?.().stats.sent ?? 0) >= 1);
+  await daemon.stop();
+  stopped = true;
+  assert.ok(![...getTasks().values()].some((t) => t.name === 'vigil-digest'), 'the cron task outlived vigil');
 });

@@ -147,6 +147,25 @@ test('notes go out after groupWait; actions ride with their alert', async () => 
   assert.equal(h.sent[1]!.alerts.length, 0, 'the repeat is not due: a note alone');
 });
 
+test('an action whose alert is never notified still goes out: as a note in the next message', async () => {
+  // Fired and resolved inside its group (the watchdog started the app before groupWait ended).
+  const h = new Harness(cfg);
+  await h.run(20, WORKER_MISSING); // pending for `for` (grace), firing at 15 s: its group opens
+  assert.equal(h.engine.active()[0]?.state, 'firing');
+  h.engine.addAction('Pm2AppDown', 'worker', 'started worker (attempt 1/3)');
+  h.poll(UP); // resolved at 20 s, before the group went out: nothing to say about the alert itself
+  await h.clock.advance(10_000);
+  // The line keeps the alert's group: out at 15 + groupWait, when the alert's message would have gone.
+  assert.deepEqual(h.messages, [[25, [], ['started worker (attempt 1/3)']]]);
+  // A pending alert that clears (a queue's `for` longer than the watchdog's grace) loses no line either.
+  const q = new Harness(cfg);
+  q.poll(WORKER_MISSING);
+  q.engine.addAction('Pm2AppDown', 'worker', 'restarted worker (attempt 1/3)');
+  q.poll(UP);
+  await q.clock.advance(10_000);
+  assert.deepEqual(q.messages, [[10, [], ['restarted worker (attempt 1/3)']]]);
+});
+
 test('Pm2AppRestartGaveUp comes from the watchdog hook and resolves when it is cleared', async () => {
   const h = new Harness(cfg);
   h.gaveUp = { worker: 'restart budget spent (3 in 10m); next try in 30m' };
