@@ -2,36 +2,18 @@
  * The incident's tables (docs/remediation.md) and the questions the demo asks them: what state each
  * generation is in, each user's running balance, and what vigil's ledger recorded.
  */
-import pg from 'pg';
+import { INCIDENT_SCHEMA, withClient } from '../tests/helpers/incident';
 
 export const USERS = ['ana', 'ben', 'chloe', 'dev'] as const;
 export const START_CREDITS = 100;
 export const COST = 10;
 export const CHECK = 'stuck_avatar_generations';
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  c.on('error', () => undefined); // a late socket error must not crash the demo
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
 /** The schema as Prisma made it, and every user's first purchase of credits. */
 export async function createSchema(url: string): Promise<void> {
   await withClient(url, async (c) => {
-    await c.query(`
-      CREATE TABLE avatar_generations (
-        id text PRIMARY KEY, "userId" text NOT NULL, status text NOT NULL,
-        "errorMessage" text, "createdAt" timestamptz NOT NULL DEFAULT now(), "completedAt" timestamptz);
-      CREATE INDEX ON avatar_generations (status, "createdAt");
-      CREATE TABLE credits (
-        id text PRIMARY KEY, "userId" text NOT NULL, amount int NOT NULL, balance int NOT NULL,
-        type text NOT NULL, description text, "createdAt" timestamptz NOT NULL DEFAULT now());
-      CREATE INDEX ON credits ("userId", "createdAt");`);
+    await c.query(INCIDENT_SCHEMA);
     await c.query(
       `INSERT INTO credits (id, "userId", amount, balance, type, description, "createdAt")
        SELECT 'purchase-' || u, u, $2, $2, 'purchase', 'Credit pack', now() - interval '1 day' FROM unnest($1::text[]) u`,

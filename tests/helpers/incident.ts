@@ -34,28 +34,33 @@ export interface Seeded {
   stuckIds: string[];
 }
 
+/** One short-lived connection with a deadline; a late socket error (the server killed on purpose) is ignored. */
 export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  c.on('error', () => undefined);
   await c.connect();
   try {
     return await fn(c);
   } finally {
-    await c.end();
+    await c.end().catch(() => undefined);
   }
 }
+
+/** The incident's schema as Prisma made it (docs/remediation.md): generations, and credits with a running balance. */
+export const INCIDENT_SCHEMA = `
+  CREATE TABLE avatar_generations (
+    id text PRIMARY KEY, "userId" text NOT NULL, status text NOT NULL, "errorMessage" text,
+    "createdAt" timestamptz NOT NULL DEFAULT now(), "completedAt" timestamptz);
+  CREATE INDEX ON avatar_generations (status, "createdAt");
+  CREATE TABLE credits (
+    id text PRIMARY KEY, "userId" text NOT NULL, amount int NOT NULL, balance int NOT NULL,
+    type text NOT NULL, description text, "createdAt" timestamptz NOT NULL DEFAULT now());
+  CREATE INDEX ON credits ("userId", "createdAt");`;
 
 /** Creates the schema and `stuck` stuck rows over `users` users (unevenly), plus fresh pending and completed rows. */
 export async function seedIncident(url: string, o: { stuck: number; users: number; fresh?: number; completed?: number }): Promise<Seeded> {
   return withClient(url, async (c) => {
-    await c.query(`
-      CREATE TABLE avatar_generations (
-        id text PRIMARY KEY, "userId" text NOT NULL, status text NOT NULL, "errorMessage" text,
-        "createdAt" timestamptz NOT NULL DEFAULT now(), "completedAt" timestamptz);
-      CREATE INDEX ON avatar_generations (status, "createdAt");
-      CREATE TABLE credits (
-        id text PRIMARY KEY, "userId" text NOT NULL, amount int NOT NULL, balance int NOT NULL,
-        type text NOT NULL, description text, "createdAt" timestamptz NOT NULL DEFAULT now());
-      CREATE INDEX ON credits ("userId", "createdAt");`);
+    await c.query(INCIDENT_SCHEMA);
     // User i gets stuck rows i, i+users, ... : uneven when stuck is not a multiple of users.
     await c.query(
       `INSERT INTO credits SELECT 'start-' || u, 'user-' || u, 100, 100 + u, 'purchase', 'start', now() - interval '1 day'
