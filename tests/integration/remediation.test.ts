@@ -270,17 +270,17 @@ async function waitUntil(check: () => Promise<boolean>, ms: number): Promise<voi
   }
 }
 
-/** The ```sql block that follows `<!-- NAME: ...` in docs/remediation.md. */
+/** The ```sql block that follows `<!-- NAME: ...` in the README. */
 function docSql(name: string): string {
-  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'remediation.md'), 'utf8');
+  const doc = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const at = doc.indexOf(`<!-- ${name}:`);
-  assert.ok(at >= 0, `docs/remediation.md has no ${name} block`);
+  assert.ok(at >= 0, `README.md has no ${name} block`);
   const m = /```sql\n([\s\S]*?)```/.exec(doc.slice(at));
   assert.ok(m, `no sql block after ${name}`);
   return m[1]!;
 }
 
-test('the least-privilege roles of docs/remediation.md: the check role checks and dry-runs but cannot apply; the remediation role applies', async () => {
+test('the least-privilege roles of the README: the check role checks and dry-runs but cannot apply; the remediation role applies', async () => {
   const url = await pgc.createDatabase();
   const db = decodeURIComponent(new URL(url).pathname.slice(1));
   const seeded = await seedIncident(url, { stuck: 30, users: 4, fresh: 3, completed: 10 });
