@@ -122,6 +122,8 @@ export async function startDaemon(config: Config, logger: Logger, options: Daemo
   } catch (err) {
     await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
     await watchdog?.stop();
+    engine.stop();
+    await notifier.stop(0); // what the outbox held stays in the state file for the next start
     throw new Error(`cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}`, { cause: err });
   }
   const address = server.server.address();
