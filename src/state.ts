@@ -9,7 +9,14 @@ import type { Logger } from './log';
 
 type Sections = Record<string, unknown>;
 
-export class StateStore {
+/** What the parts that persist something need of the state file: their own section, and a flush. */
+export interface SectionStore {
+  get(section: string): unknown;
+  set(section: string, value: unknown): void;
+  flush(): Promise<void>;
+}
+
+export class StateStore implements SectionStore {
   private sections: Sections;
   private dirty = false;
   private writing: Promise<void> = Promise.resolve();

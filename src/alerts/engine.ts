@@ -17,17 +17,11 @@ import { plan, silenceOf, withOrphanedActions, type Book, type PolicyOptions } f
 import { conditions } from './rules';
 import { advanceRestarts, type RestartHistory } from './rules/restarts';
 import { alertKey, type ActiveAlert } from './types';
+import type { SectionStore } from '../state';
 
 /** Where notifications go: the delivery outbox (or a log sender). Must never block. */
 export interface NotificationSink {
   enqueue(n: Notification): void;
-}
-
-/** The state file, as the engine uses it (StateStore fits). */
-export interface SectionStore {
-  get(section: string): unknown;
-  set(section: string, value: unknown): void;
-  flush(): Promise<void>;
 }
 
 export interface EngineOptions {

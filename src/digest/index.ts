@@ -23,21 +23,17 @@ import {
   type DigestHistory,
   type SinceStart,
 } from './history';
+import type { NotificationSink } from '../alerts/engine';
+import type { SectionStore } from '../state';
 
 export { buildDigest } from './build';
-
-export interface DigestStore {
-  get(section: string): unknown;
-  set(section: string, value: unknown): void;
-  flush(): Promise<void>;
-}
 
 export interface DigestOptions {
   /** node-cron expression (validated with the config); "" = off. */
   schedule: string;
-  store: DigestStore;
+  store: SectionStore;
   /** The notifier: never blocks. */
-  sink: { enqueue(n: Notification): void };
+  sink: NotificationSink;
   now: () => number;
   logger: Logger;
   /** vigil's since-start counters besides the snapshot's: remediated rows, watchdog actions, alert firings. */

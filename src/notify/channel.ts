@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config/types';
 import type { Logger } from '../log';
+import type { SectionStore } from '../state';
 import { logSender } from './log-sender';
 import { Outbox } from './outbox';
 import { slackSender } from './slack-sender';
@@ -32,11 +33,6 @@ export interface Notifier {
   stop(deadlineMs: number): Promise<void>;
 }
 
-interface Store {
-  get(section: string): unknown;
-  set(section: string, value: unknown): void;
-}
-
 /** The configured channel's send function and name. */
 export function channelSender(config: Config, logger: Logger): { channel: ChannelName; send: SendFn } {
   const { webhookUrl, mention } = config.alerts.slack;
@@ -44,7 +40,7 @@ export function channelSender(config: Config, logger: Logger): { channel: Channe
   return { channel: 'slack', send: slackSender({ webhookUrl, mention, timeoutMs: SLACK_TIMEOUT_MS }) };
 }
 
-export function createNotifier(config: Config, deps: { logger: Logger; clock: Clock; store: Store }): Notifier {
+export function createNotifier(config: Config, deps: { logger: Logger; clock: Clock; store: Pick<SectionStore, 'get' | 'set'> }): Notifier {
   const { channel, send } = channelSender(config, deps.logger);
   const outbox = new Outbox({ send, clock: deps.clock, logger: deps.logger });
   const persist = () => deps.store.set(OUTBOX_SECTION, outbox.snapshot());

@@ -17,6 +17,7 @@ import { formatDuration } from '../config/units';
 import { restoreBook, storeBook, WATCHDOG_SECTION } from './book';
 import { decide, FRESH, type AppMemory, type Step } from './decide';
 import { consumerNote, queueReason, starvedQueues, type StarvedQueue } from './queue-link';
+import type { SectionStore } from '../state';
 
 export type WatchdogActionKind = 'start' | 'restart';
 export type WatchdogResult = 'ok' | 'error' | 'dry_run';
@@ -46,13 +47,6 @@ export interface WatchdogStats {
   actions: ReadonlyArray<{ app: string; action: WatchdogActionKind; result: WatchdogResult; count: number }>;
   /** Every allowlisted app → epoch ms its budget was spent, or null. Empty in dry run. */
   gaveUp: Readonly<Record<string, number | null>>;
-}
-
-/** The state file, as the watchdog uses it (StateStore fits). */
-export interface SectionStore {
-  get(section: string): unknown;
-  set(section: string, value: unknown): void;
-  flush(): Promise<void>;
 }
 
 export interface WatchdogOptions {

@@ -2,16 +2,13 @@
 import type { Registry } from 'prom-client';
 import type { Runtime } from '../../runtime';
 import type { SourceName, SourceState } from '../../snapshot';
-import { counterFamily, gaugeFamily, type Emit } from './family';
+import { counterFamily, gaugeFamily, perItem } from './family';
 
 export function registerCoreMetrics(registers: Registry[], runtime: Runtime): void {
-  const eachSource = (emit: Emit, value: (s: SourceState) => number | null) => {
-    const sources = runtime.snapshot()?.sources ?? {};
-    for (const [source, state] of Object.entries(sources) as [SourceName, SourceState][]) {
-      const v = value(state);
-      if (v !== null) emit({ source }, v);
-    }
-  };
+  const eachSource = perItem(
+    () => Object.entries(runtime.snapshot()?.sources ?? {}) as [SourceName, SourceState][],
+    ([source]) => ({ source }),
+  );
   gaugeFamily(registers, {
     name: 'vigil_build_info',
     help: 'Always 1; the version label says which vigil is running.',
@@ -22,24 +19,24 @@ export function registerCoreMetrics(registers: Registry[], runtime: Runtime): vo
     name: 'vigil_source_up',
     help: "1 when the source's last poll succeeded.",
     labelNames: ['source'],
-    fill: (emit) => eachSource(emit, (s) => (s.up ? 1 : 0)),
+    fill: eachSource(([, s]) => (s.up ? 1 : 0)),
   });
   gaugeFamily(registers, {
     name: 'vigil_source_poll_duration_seconds',
     help: "Duration of the source's last poll.",
     labelNames: ['source'],
-    fill: (emit) => eachSource(emit, (s) => s.durationMs / 1000),
+    fill: eachSource(([, s]) => s.durationMs / 1000),
   });
   gaugeFamily(registers, {
     name: 'vigil_source_last_success_timestamp_seconds',
     help: 'Unix time of the last good poll of the source.',
     labelNames: ['source'],
-    fill: (emit) => eachSource(emit, (s) => (s.lastSuccess === null ? null : s.lastSuccess / 1000)),
+    fill: eachSource(([, s]) => (s.lastSuccess === null ? null : s.lastSuccess / 1000)),
   });
   counterFamily(registers, {
     name: 'vigil_source_poll_errors_total',
     help: 'Failed polls of the source since vigil started.',
     labelNames: ['source'],
-    fill: (emit) => eachSource(emit, (s) => s.errorsTotal),
+    fill: eachSource(([, s]) => s.errorsTotal),
   });
 }

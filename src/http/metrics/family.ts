@@ -41,3 +41,17 @@ export function counterFamily(registers: Registry[], spec: FamilySpec): void {
     },
   });
 }
+
+/**
+ * The fill of a per-item family: one sample per item, labelled by `labels`; a null value means that item
+ * has no series (unknown is not 0). `items` is read at each scrape.
+ */
+export function perItem<T>(items: () => Iterable<T>, labels: (item: T) => Labels) {
+  return (value: (item: T) => number | null) =>
+    (emit: Emit): void => {
+      for (const item of items()) {
+        const v = value(item);
+        if (v !== null) emit(labels(item), v);
+      }
+    };
+}

@@ -2,20 +2,21 @@
 import type { Registry } from 'prom-client';
 import type { Runtime } from '../../runtime';
 import type { FailureReason } from '../../notify/types';
-import { counterFamily, gaugeFamily } from './family';
+import { counterFamily, gaugeFamily, perItem } from './family';
 
 const REASONS: readonly FailureReason[] = ['rate_limited', 'server_error', 'network', 'rejected'];
 
 export function registerNotifyMetrics(registers: Registry[], runtime: Runtime): void {
   const status = () => runtime.notifier?.() ?? null;
+  const perChannel = perItem(
+    () => (runtime.notifier ? [runtime.notifier()] : []),
+    (s) => ({ channel: s.channel }),
+  );
   counterFamily(registers, {
     name: 'vigil_notifications_sent_total',
     help: 'Messages delivered.',
     labelNames: ['channel'],
-    fill: (emit) => {
-      const s = status();
-      if (s) emit({ channel: s.channel }, s.stats.sent);
-    },
+    fill: perChannel((s) => s.stats.sent),
   });
   counterFamily(registers, {
     name: 'vigil_notifications_failed_total',
@@ -30,18 +31,12 @@ export function registerNotifyMetrics(registers: Registry[], runtime: Runtime): 
     name: 'vigil_notifications_dropped_total',
     help: 'Messages given up on (outbox full, or rejected by the channel).',
     labelNames: ['channel'],
-    fill: (emit) => {
-      const s = status();
-      if (s) emit({ channel: s.channel }, s.stats.dropped);
-    },
+    fill: perChannel((s) => s.stats.dropped),
   });
   gaugeFamily(registers, {
     name: 'vigil_notification_queue_length',
     help: 'Messages waiting to be sent.',
     labelNames: ['channel'],
-    fill: (emit) => {
-      const s = status();
-      if (s) emit({ channel: s.channel }, s.stats.queueLength);
-    },
+    fill: perChannel((s) => s.stats.queueLength),
   });
 }

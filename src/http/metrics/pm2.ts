@@ -2,13 +2,11 @@
 import type { Registry } from 'prom-client';
 import type { Runtime } from '../../runtime';
 import { PM2_STATUSES, type Pm2Process } from '../../snapshot';
-import { counterFamily, gaugeFamily, type Emit } from './family';
+import { counterFamily, gaugeFamily, perItem } from './family';
 
 export function registerPm2Metrics(registers: Registry[], runtime: Runtime): void {
   const pm2 = () => runtime.snapshot()?.pm2 ?? null;
-  const perProcess = (emit: Emit, value: (p: Pm2Process) => number) => {
-    for (const p of pm2()?.processes ?? []) emit({ app: p.name, pm_id: p.pmId }, value(p));
-  };
+  const perProcess = perItem(() => pm2()?.processes ?? [], (p: Pm2Process) => ({ app: p.name, pm_id: p.pmId }));
 
   gaugeFamily(registers, {
     name: 'vigil_pm2_app_expected_instances',
@@ -42,24 +40,24 @@ export function registerPm2Metrics(registers: Registry[], runtime: Runtime): voi
     name: 'vigil_pm2_process_restarts_total',
     help: "PM2's restart count (restart_time) of the process.",
     labelNames: ['app', 'pm_id'],
-    fill: (emit) => perProcess(emit, (p) => p.restarts),
+    fill: perProcess((p) => p.restarts),
   });
   gaugeFamily(registers, {
     name: 'vigil_pm2_process_memory_bytes',
     help: 'Resident memory of the process.',
     labelNames: ['app', 'pm_id'],
-    fill: (emit) => perProcess(emit, (p) => p.memoryBytes),
+    fill: perProcess((p) => p.memoryBytes),
   });
   gaugeFamily(registers, {
     name: 'vigil_pm2_process_cpu_ratio',
     help: "PM2's cpu percent of the process / 100.",
     labelNames: ['app', 'pm_id'],
-    fill: (emit) => perProcess(emit, (p) => p.cpuRatio),
+    fill: perProcess((p) => p.cpuRatio),
   });
   gaugeFamily(registers, {
     name: 'vigil_pm2_process_uptime_seconds',
     help: 'Seconds since the process last started; 0 when not online.',
     labelNames: ['app', 'pm_id'],
-    fill: (emit) => perProcess(emit, (p) => p.uptimeSeconds),
+    fill: perProcess((p) => p.uptimeSeconds),
   });
 }

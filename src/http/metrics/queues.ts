@@ -2,15 +2,10 @@
 import type { Registry } from 'prom-client';
 import type { Runtime } from '../../runtime';
 import { QUEUE_JOB_STATES, type QueueState } from '../../snapshot';
-import { counterFamily, gaugeFamily, type Emit } from './family';
+import { counterFamily, gaugeFamily, perItem } from './family';
 
 export function registerQueueMetrics(registers: Registry[], runtime: Runtime): void {
-  const eachQueue = (emit: Emit, value: (q: QueueState) => number | null) => {
-    for (const q of Object.values(runtime.snapshot()?.queues?.queues ?? {})) {
-      const v = value(q);
-      if (v !== null) emit({ queue: q.name }, v);
-    }
-  };
+  const eachQueue = perItem((): QueueState[] => Object.values(runtime.snapshot()?.queues?.queues ?? {}), (q) => ({ queue: q.name }));
 
   gaugeFamily(registers, {
     name: 'vigil_queue_jobs',
@@ -26,19 +21,19 @@ export function registerQueueMetrics(registers: Registry[], runtime: Runtime): v
     name: 'vigil_queue_paused',
     help: 'Whether the queue is paused (1) or not (0).',
     labelNames: ['queue'],
-    fill: (emit) => eachQueue(emit, (q) => (q.paused ? 1 : 0)),
+    fill: eachQueue((q) => (q.paused ? 1 : 0)),
   });
   gaugeFamily(registers, {
     name: 'vigil_queue_workers',
     help: 'Workers attached to the queue (from one CLIENT LIST per poll); absent when it cannot be known.',
     labelNames: ['queue'],
-    fill: (emit) => eachQueue(emit, (q) => q.workers),
+    fill: eachQueue((q) => q.workers),
   });
   gaugeFamily(registers, {
     name: 'vigil_queue_oldest_waiting_seconds',
     help: 'Age of the oldest waiting (or prioritized) job of the queue; 0 when none waits.',
     labelNames: ['queue'],
-    fill: (emit) => eachQueue(emit, (q) => q.oldestWaitingSeconds),
+    fill: eachQueue((q) => q.oldestWaitingSeconds),
   });
   counterFamily(registers, {
     name: 'vigil_queue_jobs_finished_total',
@@ -55,6 +50,6 @@ export function registerQueueMetrics(registers: Registry[], runtime: Runtime): v
     name: 'vigil_queue_failure_ratio',
     help: "Failed / finished jobs of the queue over its failureRate.window; absent below minJobs.",
     labelNames: ['queue'],
-    fill: (emit) => eachQueue(emit, (q) => q.failureRatio),
+    fill: eachQueue((q) => q.failureRatio),
   });
 }

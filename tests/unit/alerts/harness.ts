@@ -1,5 +1,6 @@
 /** An engine on a fake clock, polled every 5 s by a test, with its notifications recorded. */
-import { AlertEngine, type SectionStore } from '../../../src/alerts/engine';
+import { AlertEngine } from '../../../src/alerts/engine';
+import type { SectionStore } from '../../../src/state';
 import type { Config } from '../../../src/config/types';
 import type { AlertEvent, Notification } from '../../../src/notify/types';
 import { FakeClock, MemoryStore, RecordingSink, silentLogger, snapshot, type SnapSpec } from './support';

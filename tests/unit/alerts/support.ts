@@ -6,7 +6,7 @@ import type { Config } from '../../../src/config/types';
 import type { Notification } from '../../../src/notify/types';
 import type { CheckState, QueueState, Snapshot, SourceName, SourceState } from '../../../src/snapshot';
 import { buildPm2Data } from '../../../src/sources/pm2-map';
-import type { SectionStore } from '../../../src/alerts/engine';
+import type { SectionStore } from '../../../src/state';
 import pino from 'pino';
 
 /** The project's fake clock (tests/helpers): time moves only when a test says so. */
