@@ -2,37 +2,14 @@
 // neither; every active alert is listed with its state.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AlertEngine } from '../../../src/alerts/engine';
-import { createMetrics } from '../../../src/http/metrics';
-import { buildServer } from '../../../src/http/server';
-import type { Runtime } from '../../../src/runtime';
-import type { Snapshot } from '../../../src/snapshot';
-import { config, FakeClock, MemoryStore, RecordingSink, silentLogger, snapshot, type SnapSpec } from '../alerts/support';
+import { config } from '../alerts/support';
+import { alertServer } from './alert-server';
 
 const cfg = config({
   postgres: { url: 'postgres://u@h/d', checks: { stuck: { sql: 'SELECT 1', alert: { severity: 'critical', for: '1m' } }, slow: { sql: 'SELECT 1' } } },
 });
 
-function setup() {
-  const clock = new FakeClock();
-  const engine = new AlertEngine({ config: cfg, sink: new RecordingSink(), store: new MemoryStore(), clock, logger: silentLogger });
-  let snap: Snapshot = snapshot(cfg, { time: clock.now() });
-  const runtime: Runtime = {
-    config: cfg,
-    version: '0.1.0',
-    now: () => clock.now(),
-    snapshot: () => snap,
-    lastTick: () => snap.time,
-    scrub: (t) => t,
-    alerts: () => engine.active(),
-    maintenance: engine,
-  };
-  const poll = (spec: Omit<SnapSpec, 'time'>) => {
-    snap = snapshot(cfg, { ...spec, time: clock.now() });
-    engine.onSnapshot(snap);
-  };
-  return { app: buildServer({ runtime, metrics: createMetrics(runtime), logger: silentLogger }), clock, poll };
-}
+const setup = () => alertServer(cfg);
 
 type Body = { status: string; reasons: string[]; warnings: string[]; alerts: Array<Record<string, unknown>> };
 
@@ -71,12 +48,7 @@ test('pending alerts are listed but do not change the verdict; firing ones do, b
 });
 
 test('with a token and no bearer, /health shows only the status', async () => {
-  const c = config({ listen: { token: 'tok-abcdef' } });
-  const clock = new FakeClock();
-  const engine = new AlertEngine({ config: c, sink: new RecordingSink(), store: new MemoryStore(), clock, logger: silentLogger });
-  const snap = snapshot(c, { time: clock.now() });
-  const runtime: Runtime = { config: c, version: '0.1.0', now: () => clock.now(), snapshot: () => snap, lastTick: () => snap.time, scrub: (t) => t, alerts: () => engine.active(), maintenance: engine };
+  const { app, engine } = alertServer(config({ listen: { token: 'tok-abcdef' } }));
   engine.open(60_000, 'deploy');
-  const app = buildServer({ runtime, metrics: createMetrics(runtime), logger: silentLogger });
   assert.deepEqual((await app.inject({ method: 'GET', url: '/health' })).json(), { status: 'ok' });
 });

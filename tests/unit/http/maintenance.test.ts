@@ -2,30 +2,14 @@
 // /health and /metrics.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AlertEngine } from '../../../src/alerts/engine';
 import type { Config } from '../../../src/config/types';
 import { createMetrics } from '../../../src/http/metrics';
 import { buildServer } from '../../../src/http/server';
 import type { Runtime } from '../../../src/runtime';
-import { config, FakeClock, MemoryStore, RecordingSink, silentLogger, snapshot } from '../alerts/support';
+import { config, silentLogger } from '../alerts/support';
+import { alertServer } from './alert-server';
 
-function setup(cfg: Config) {
-  const clock = new FakeClock();
-  const engine = new AlertEngine({ config: cfg, sink: new RecordingSink(), store: new MemoryStore(), clock, logger: silentLogger });
-  const snap = snapshot(cfg, { time: clock.now(), procs: [] });
-  const runtime: Runtime = {
-    config: cfg,
-    version: '0.1.0',
-    now: () => clock.now(),
-    snapshot: () => snap,
-    lastTick: () => snap.time,
-    scrub: (t) => t,
-    alerts: () => engine.active(),
-    maintenance: engine,
-  };
-  const app = buildServer({ runtime, metrics: createMetrics(runtime), logger: silentLogger });
-  return { app, clock, engine, runtime };
-}
+const setup = (cfg: Config) => alertServer(cfg, { procs: [] });
 
 const REMOTE = { remoteAddress: '10.1.2.3' };
 
