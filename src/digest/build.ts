@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatDuration } from '../config/units';
+import { plural } from '../util/plural';
 import type { Notification } from '../notify/types';
 import { DAY_MS, hourOf, type DigestHistory, type FinishedCounts, type HourCounts, type RowCounts } from './history';
 
@@ -40,7 +41,6 @@ export function sumWindow(history: DigestHistory, now: number): Sums {
 }
 
 const byName = <T>(record: Record<string, T>): [string, T][] => Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** A titled list, split into notes of at most LINES_PER_NOTE lines; continuation notes say so. */
 function listNotes(title: string, lines: string[]): string[] {

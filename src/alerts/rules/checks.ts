@@ -5,7 +5,8 @@
 import type { CheckState } from '../../snapshot';
 import type { Condition } from '../types';
 import type { Rule } from './context';
-import { formatDuration } from './format';
+import { formatDuration } from '../../config/units';
+import { plural } from '../../util/plural';
 
 export const CHECK_FAILING_FOR_MS = 60_000;
 const SAMPLE_IDS = 5;
@@ -13,7 +14,7 @@ const SAMPLE_IDS = 5;
 function rowsText(name: string, c: CheckState, above: number): string {
   const oldest = c.oldestSeconds === null ? '' : `, oldest ${formatDuration(c.oldestSeconds * 1000)}`;
   const ids = c.sampleIds.length > 0 ? `; ids ${c.sampleIds.slice(0, SAMPLE_IDS).join(', ')}${c.rows > SAMPLE_IDS ? ', …' : ''}` : '';
-  return `${name}: ${c.rows} ${c.rows === 1 ? 'row' : 'rows'} (above ${above})${oldest}${ids}`;
+  return `${name}: ${plural(c.rows, 'row')} (above ${above})${oldest}${ids}`;
 }
 
 export const checkRowsAbove: Rule = ({ snapshot, config }) =>

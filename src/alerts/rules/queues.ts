@@ -6,7 +6,7 @@ import type { ListedQueue, QueueRules } from '../../config/types';
 import type { QueueState, Snapshot } from '../../snapshot';
 import type { Condition } from '../types';
 import type { Rule, RuleContext } from './context';
-import { formatDuration } from './format';
+import { formatDuration } from '../../config/units';
 import { appStateText } from './pm2';
 
 type Rules = QueueRules & { consumer: string | null };
