@@ -1,6 +1,7 @@
 /** Reads a PM2 ecosystem file: the apps vigil expects, with their instance counts and definitions. */
 import os from 'node:os';
 import path from 'node:path';
+import { errorText } from '../util/deadline';
 
 export interface EcosystemApp {
   name: string;
@@ -27,7 +28,7 @@ export function loadEcosystem(file: string): { apps: EcosystemApp[]; problems: s
     delete require.cache[resolved];
     exported = require(resolved);
   } catch (err) {
-    return { apps: [], problems: [`cannot load ${file}: ${(err as Error).message.split('\n')[0]}`] };
+    return { apps: [], problems: [`cannot load ${file}: ${errorText(err)}`] };
   }
   const list = Array.isArray(exported) ? exported : (exported as { apps?: unknown } | null)?.apps;
   if (!Array.isArray(list)) return { apps: [], problems: [`${file} exports no "apps" list`] };

@@ -4,6 +4,7 @@
  * utils/create-backend.js); `...:qe` is a QueueEvents listener, not a worker. When the server refuses or
  * lacks `CLIENT`, the count is unknown — never 0.
  */
+import { errorText } from '../util/deadline';
 
 /** Workers per queue name, for every queue named in the list (queues with none are absent). */
 export function countWorkers(clientList: string, prefix: string): Map<string, number> {
@@ -35,7 +36,7 @@ function decodeQueueName(encoded: string): string | null {
  * other failure, which fails the poll instead.
  */
 export function workersUnknownReason(err: Error): string | null {
-  const message = err.message.split('\n')[0] ?? '';
+  const message = errorText(err);
   if (/^NOPERM\b/.test(message)) return `CLIENT LIST refused: ${message}`;
   if (/unknown (sub)?command/i.test(message)) return `CLIENT LIST not available: ${message}`;
   return null;
